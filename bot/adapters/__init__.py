@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform payloads to events and render cards for the platform."""

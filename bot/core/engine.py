@@ -1,0 +1,150 @@
+"""The engine: events in, messages out. Adapters call `handle`; the scheduler calls `tick`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.clock import Clock
+from bot.core.command_runner import CommandRunner
+from bot.core.events import (
+    AnswerGiven,
+    AnswerWithdrawn,
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    HomeOpened,
+    MemberJoined,
+)
+from bot.core.messages import Card, TextReply
+from bot.core.onboarding import Onboarding
+from bot.core.ports import PlatformAdapter
+from bot.core.practice import Practice
+from bot.core.rounds import RoundService, TickReport
+from content.loader import ContentBundle
+from storage.protocol import Repository
+
+log = logging.getLogger(__name__)
+
+SORRY = TextReply(
+    "Sorry — something went wrong on our side and it has been logged. Please try again in a moment."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    seed: int = 0
+    default_timezone: str = "UTC"
+    flag_threshold: int = 3
+    onboarding: str = "workspace"  # workspace | channel | both | off
+    announce_course: bool = False
+    command_prefix: str = "/responsibility"
+
+
+class Engine:
+    def __init__(
+        self,
+        repo: Repository,
+        content: ContentBundle,
+        clock: Clock,
+        adapters: Mapping[str, PlatformAdapter],
+        config: EngineConfig | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.repo = repo
+        self.content = content
+        self.clock = clock
+        self.adapters = dict(adapters)
+        self.rounds = RoundService(
+            repo, content, clock, self.adapters, self.config.seed, self.config.flag_threshold
+        )
+        self.onboarding = Onboarding(
+            repo,
+            content,
+            self.adapters,
+            self.config.default_timezone,
+            self.config.onboarding,
+            self.config.announce_course,
+        )
+        self.practice = Practice(repo, content, self.config.seed)
+        self.commands = CommandRunner(
+            repo,
+            content,
+            self.rounds,
+            self.onboarding,
+            self.practice,
+            self.config.default_timezone,
+            self.config.command_prefix,
+        )
+
+    def add_adapter(self, adapter: PlatformAdapter) -> None:
+        """Adapters share the engine's mapping, so every service sees a new one at once."""
+        self.adapters[adapter.platform] = adapter
+
+    async def handle(self, event: Event) -> Sequence[Card]:
+        """The sink every adapter delivers to. Never raises: a failure is logged with context and the
+        person gets a short apology instead of a traceback."""
+        try:
+            return await self._dispatch(event)
+        except Exception:
+            user = getattr(event, "user", None)
+            log.exception(
+                "handling %s failed",
+                type(event).__name__,
+                extra={"tenant": getattr(user, "workspace_id", None), "event": type(event).__name__},
+            )
+            return [SORRY] if isinstance(event, CommandIssued | ButtonPressed) else []
+
+    async def _dispatch(self, event: Event) -> Sequence[Card]:
+        now = self.clock.now()
+        match event:
+            case AnswerGiven():
+                return await self.rounds.on_answer(event)
+            case AnswerWithdrawn():
+                log.debug("reaction removed; the first answer stays locked")
+                return []
+            case CommandIssued():
+                return await self.commands.run(event, now)
+            case MemberJoined():
+                is_team = event.channel is not None and await self.repo.get_team(event.channel) is not None
+                await self.onboarding.on_member_joined(event, is_team)
+                return []
+            case ButtonPressed():
+                return await self._button(event)
+            case HomeOpened():
+                adapter = self.adapters.get(event.user.platform)
+                if adapter is not None:
+                    await adapter.publish_home(event.user, await self.commands.home(event.user, now))
+                return []
+        return []
+
+    async def _button(self, event: ButtonPressed) -> Sequence[Card]:
+        now = self.clock.now()
+        if event.action == "answer" and event.post is not None:
+            _, _, choice = event.value.partition(":")
+            return await self.rounds.on_answer(
+                AnswerGiven(event.post, event.user, choice, event.at), via_button=True
+            )
+        if event.action == "quiz":
+            return await self.practice.answer(event.user, event.value, now)
+        if event.action == "quiz-next":
+            return [await self.practice.next_card(event.user, now)]
+        if event.action == "lesson":
+            return await self.onboarding.answer(event.user, event.value, now)
+        if event.action == "lesson-next":
+            return await self.onboarding.next_lesson(event.user, now)
+        if event.action == "flag":
+            return [await self.commands.flag(event.user, event.value, "flagged with the button", now)]
+        if event.action == "forget-confirm":
+            return [await self.commands.forget(event.user, confirmed=True)]
+        return []
+
+    async def tick(self) -> TickReport:
+        """One pass of the scheduler over all due work. Safe to run from several instances at once."""
+        now = self.clock.now()
+        posted, skipped = await self.rounds.post_due(now)
+        recovered = await self.rounds.recover_claims(now)
+        revealed = await self.rounds.reveal_due(now)
+        lessons = await self.onboarding.send_due(now)
+        return TickReport(posted, skipped, recovered, revealed, lessons)

@@ -1,0 +1,195 @@
+"""Outbound cards: platform-neutral data that each adapter renders (Block Kit, embeds, terminal text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from content.schema import Party
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOption:
+    party: Party
+    label: str
+    emoji: str  # unicode, for Discord and the terminal
+    slack_emoji: str  # Slack reaction name
+    key: str  # console shortcut
+
+
+OPTIONS: tuple[AnswerOption, ...] = (
+    AnswerOption(Party.AWS, "AWS", "☁️", "cloud", "a"),
+    AnswerOption(Party.CUSTOMER, "Customer", "🧑‍💻", "technologist", "c"),
+    AnswerOption(Party.SHARED, "Shared", "🤝", "handshake", "s"),
+)
+
+
+def option_for(party: Party) -> AnswerOption:
+    return next(o for o in OPTIONS if o.party is party)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button; pressing it arrives as ButtonPressed(action, value)."""
+
+    label: str
+    action: str
+    value: str
+    style: str = "default"  # default | primary | danger
+
+
+@dataclass(frozen=True, slots=True)
+class TextReply:
+    text: str
+    title: str = ""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioCard:
+    """The daily question. In `buttons` mode it carries answer buttons; in `reactions` mode the adapter
+    seeds the three option reactions."""
+
+    round_id: int
+    scenario_id: str
+    team_name: str
+    service: str
+    prompt: str
+    closes_at: datetime
+    mode: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderRow:
+    rank: int
+    user_id: str
+    name: str
+    points: int
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RevealCard:
+    round_id: int
+    scenario_id: str
+    prompt: str
+    answer: Party
+    explanation: str
+    references: tuple[str, ...]
+    votes: tuple[tuple[Party, int], ...]
+    correct_count: int
+    total: int
+    top: tuple[LeaderRow, ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardCard:
+    title: str
+    period: str
+    rows: tuple[LeaderRow, ...]
+    me: LeaderRow | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    rank: int
+    team: str
+    points: int
+    active_members: int
+    points_per_member: float
+    participation: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRankingCard:
+    title: str
+    rows: tuple[TeamRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatsCard:
+    name: str
+    points: int
+    answered: int
+    correct: int
+    current_streak: int
+    best_streak: int
+    weakest_topics: tuple[tuple[str, float], ...]
+    practice_answered: int = 0
+    practice_correct: int = 0
+    course: str = ""
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LessonCard:
+    lesson_id: str
+    order: int
+    total: int
+    title: str
+    body: str
+    question: str
+    references: tuple[str, ...]
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeCard:
+    scenario_id: str
+    service: str
+    prompt: str
+    note: str
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCard:
+    service: str
+    control: str
+    party: Party
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileCard:
+    """A file delivered privately (the CSV export)."""
+
+    filename: str
+    content: str
+    title: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeCard:
+    """Slack App Home: the person's stats, their team's boards and their course progress."""
+
+    stats: StatsCard
+    boards: tuple[LeaderboardCard, ...] = field(default_factory=tuple)
+    course: str = ""
+
+
+Card = (
+    TextReply
+    | ScenarioCard
+    | RevealCard
+    | LeaderboardCard
+    | TeamRankingCard
+    | StatsCard
+    | LessonCard
+    | PracticeCard
+    | LookupCard
+    | FileCard
+    | HomeCard
+)

@@ -1,0 +1,57 @@
+"""The seam between the core and the platforms: adapters implement PlatformAdapter, the engine is the sink."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.events import ChannelRef, Event, PostRef, UserRef
+from bot.core.messages import Card
+
+#: The engine's entry point. It returns the cards meant as the direct, private reply to the actor
+#: (a slash command's response, a button's feedback); everything else it sends through the adapter.
+EventSink = Callable[[Event], Awaitable[Sequence[Card]]]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedAnswer:
+    """A reaction read back from a post at reveal (`choice` is the raw token, as in AnswerGiven)."""
+
+    user: UserRef
+    choice: str
+
+
+class PlatformAdapter(Protocol):
+    """Explicit async methods, so a missing one is a type error rather than a runtime surprise."""
+
+    @property
+    def platform(self) -> str: ...
+
+    async def start(self, sink: EventSink) -> None:
+        """Connect and begin delivering events to `sink`. Returns once connected."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
+        """Post to a channel. Calling again with the same key must not post a second message."""
+        ...
+
+    async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:
+        """Reply under a post (thread or reply). Same idempotency contract as post_card."""
+        ...
+
+    async def send_dm(self, user: UserRef, card: Card) -> None: ...
+
+    async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
+        """A message only `user` sees (or a DM where the platform has no ephemeral messages)."""
+        ...
+
+    async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
+        """Re-read the answer reactions on a post (excluding the bot's own), for reconciliation."""
+        ...
+
+    async def publish_home(self, user: UserRef, card: Card) -> None:
+        """Publish an App Home view where the platform has one; a no-op elsewhere."""
+        ...

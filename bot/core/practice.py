@@ -1,0 +1,92 @@
+"""Private practice with spaced repetition (Leitner boxes). Never touches team points.
+
+- A scenario answered wrong goes to box 1 and comes back after 1 day.
+- Answered right, it moves up a box: box 2 after 3 days, box 3 after 7, box 4 after 21; past box 4 it is
+  retired (shown again only once everything else has been seen).
+- Right the first time it is ever seen: straight to box 4.
+- `quiz` serves, in order: the most overdue missed scenario; else a scenario never practised (seeded by
+  person and count, so it is repeatable); else the one due soonest.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from bot.core.events import UserRef
+from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for
+from bot.core.rounds import parse_choice
+from content.loader import ContentBundle
+from storage.protocol import Repository
+
+INTERVALS = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7), 4: timedelta(days=21)}
+RETIRED = 5
+RETIRED_AFTER = timedelta(days=365)
+
+
+def next_box(box: int | None, correct: bool) -> int:
+    if not correct:
+        return 1
+    if box is None:
+        return 4
+    return min(box + 1, RETIRED)
+
+
+def due_after(box: int, now: datetime) -> datetime:
+    return now + INTERVALS.get(box, RETIRED_AFTER)
+
+
+class Practice:
+    def __init__(self, repo: Repository, content: ContentBundle, seed: int) -> None:
+        self.repo = repo
+        self.content = content
+        self.seed = seed
+
+    async def next_card(self, user: UserRef, now: datetime) -> Card:
+        items = await self.repo.practice_items(user)
+        known = {i.scenario_id: i for i in items if i.scenario_id in self.content.scenarios}
+        due = [i for i in known.values() if i.due_at <= now and i.box < RETIRED]
+        note = ""
+        if due:
+            pick = min(due, key=lambda i: (i.due_at, i.scenario_id)).scenario_id
+            note = "A scenario you missed before — second chance."
+        else:
+            fresh = sorted(set(self.content.scenarios) - set(known))
+            if fresh:
+                rng = random.Random(
+                    f"{self.seed}:{user.platform}:{user.workspace_id}:{user.user_id}:{len(known)}"
+                )
+                pick = rng.choice(fresh)
+            else:
+                pick = min(known.values(), key=lambda i: (i.due_at, i.scenario_id)).scenario_id
+                note = "You have seen every scenario — here is the one due soonest."
+        scenario = self.content.scenarios[pick]
+        buttons = tuple(
+            Button(f"{o.emoji} {o.label}", "quiz", f"{scenario.id}:{o.party.value}") for o in OPTIONS
+        )
+        return PracticeCard(scenario.id, scenario.service, scenario.prompt, note, buttons)
+
+    async def answer(self, user: UserRef, value: str, now: datetime) -> list[Card]:
+        sid, _, token = value.partition(":")
+        scenario = self.content.scenarios.get(sid)
+        choice = parse_choice(token)
+        if scenario is None or choice is None:
+            return [TextReply("That practice question is no longer available. Run `quiz` for a new one.")]
+        items = {i.scenario_id: i for i in await self.repo.practice_items(user)}
+        old = items.get(sid)
+        correct = choice is scenario.answer
+        box = next_box(old.box if old else None, correct)
+        await self.repo.save_practice(user, sid, correct, box, due_after(box, now), now)
+        verdict = "✅ Right" if correct else f"❌ Not quite — it's *{option_for(scenario.answer).label}*"
+        when = "" if correct else " It will come back in your practice tomorrow."
+        text = f"{verdict}.{when}\n\n{scenario.explanation}\n\n📖 {scenario.references[0]}"
+        return [
+            TextReply(
+                text,
+                title=f"Practice: {scenario.service}",
+                buttons=(
+                    Button("Next question", "quiz-next", "", "primary"),
+                    Button("Flag as wrong or unclear", "flag", scenario.id),
+                ),
+            )
+        ]

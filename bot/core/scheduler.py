@@ -1,0 +1,33 @@
+"""The single scheduler loop: ask storage for due work on every tick; no per-job timers to lose."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, engine: Engine, interval_seconds: float = 15.0) -> None:
+        self.engine = engine
+        self.interval = interval_seconds
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                report = await self.engine.tick()
+                if report.posted or report.revealed or report.skipped or report.recovered:
+                    log.info("scheduler tick: %s", report)
+            except Exception:
+                log.exception("scheduler tick failed; retrying on the next tick")
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass

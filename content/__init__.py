@@ -1,0 +1,1 @@
+"""Study content: scenarios, the responsibility matrix and the onboarding course, validated at load."""

@@ -1,0 +1,69 @@
+"""Shared fixtures: storage backends for the contract suite, a small content bundle, an engine harness."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage.protocol import Repository
+from storage.sqlite import SqliteRepository
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgres"]
+
+
+async def _postgres_repo() -> AsyncIterator[Repository]:
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    try:
+        import asyncpg
+    except ImportError:
+        if REQUIRE_PG:
+            raise
+        pytest.skip("asyncpg is not installed (pip install -e '.[postgres]')")
+    from storage.postgres import PostgresRepository
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = await asyncpg.connect(PG_URL)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {type(exc).__name__}")
+        pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {type(exc).__name__}")
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    repo = await PostgresRepository.open(PG_URL, schema=schema)
+    try:
+        yield repo
+    finally:
+        await repo.close()
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def repo(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Repository]:
+    """Every backend, for the storage contract and for core tests that must hold on both."""
+    if request.param == "sqlite":
+        r = await SqliteRepository.open(f"{tmp_path}/test.db")
+        try:
+            yield r
+        finally:
+            await r.close()
+    else:
+        async for r in _postgres_repo():
+            yield r
+
+
+@pytest.fixture
+async def sqlite_repo(tmp_path: object) -> AsyncIterator[Repository]:
+    r = await SqliteRepository.open(f"{tmp_path}/test.db")
+    try:
+        yield r
+    finally:
+        await r.close()

@@ -183,6 +183,15 @@ class Repository(Protocol):
 
     async def clear_flags(self, tenant: Tenant, scenario_id: str) -> int: ...
 
+    # Installations (Slack OAuth) -------------------------------------------------------------------------
+    async def save_installation(self, tenant: Tenant, data: str, now: datetime) -> None:
+        """Store a platform installation (JSON text) for a workspace, replacing any earlier one."""
+        ...
+
+    async def get_installation(self, tenant: Tenant) -> str | None: ...
+
+    async def delete_installation(self, tenant: Tenant) -> None: ...
+
     # People and audit ------------------------------------------------------------------------------------
     async def forget_person(self, user: UserRef) -> int:
         """Remove every row about a person in a tenant; return how many rows went."""

@@ -776,6 +776,32 @@ class SqlRepository:
             scenario_id,
         )
 
+    # Installations ---------------------------------------------------------------------------------------
+    async def save_installation(self, tenant: Tenant, data: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO installations (platform, workspace_id, data, updated_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (platform, workspace_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            tenant.platform,
+            tenant.workspace_id,
+            data,
+            ms(now),
+        )
+
+    async def get_installation(self, tenant: Tenant) -> str | None:
+        value = await self.db.fetchval(
+            "SELECT data FROM installations WHERE platform = $1 AND workspace_id = $2",
+            tenant.platform,
+            tenant.workspace_id,
+        )
+        return None if value is None else str(value)
+
+    async def delete_installation(self, tenant: Tenant) -> None:
+        await self.db.execute(
+            "DELETE FROM installations WHERE platform = $1 AND workspace_id = $2",
+            tenant.platform,
+            tenant.workspace_id,
+        )
+
     # People and audit ------------------------------------------------------------------------------------
     async def forget_person(self, user: UserRef) -> int:
         tenant_teams = "SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2"

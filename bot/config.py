@@ -21,13 +21,13 @@ class Settings(BaseSettings):
         default_factory=list
     )  # extra scenario packs (comma-separated paths)
     seed: int = 0
-    flag_threshold: int = Field(3, ge=1, le=100)
+    flag_threshold: int = Field(default=3, ge=1, le=100)
     onboarding: Literal["workspace", "channel", "both", "off"] = "workspace"
     announce_course_completion: bool = False
-    tick_seconds: float = Field(15.0, gt=0, le=300)
+    tick_seconds: float = Field(default=15.0, gt=0, le=300)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
-    http_port: int = Field(3000, ge=0, le=65535)
+    http_port: int = Field(default=3000, ge=0, le=65535)
     http_host: str = "0.0.0.0"
 
     # Slack -----------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class ScenarioCard:
     closes_at: datetime
     mode: str
     buttons: tuple[Button, ...] = ()
+    timezone: str = "UTC"  # the team's zone, for showing the close time as the team reads it
 
 
 @dataclass(frozen=True, slots=True)

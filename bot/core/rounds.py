@@ -138,6 +138,7 @@ class RoundService:
             closes_at=rnd.closes_at,
             mode=team.settings.mode.value,
             buttons=buttons,
+            timezone=team.settings.timezone,
         )
 
     async def publish(self, team: Team, rnd: Round, scenario: Scenario) -> bool:

@@ -1,0 +1,270 @@
+"""The `respbot` command line: run, demo, learn, lookup, content validate, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from content.loader import SHIPPED, ContentError, load_bundle, load_scenario_file
+from content.lookup import Lookup
+
+
+def _settings() -> object:
+    from bot.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise SystemExit(
+            f"respbot: setting {field}: {first['msg']} (check your environment or .env)"
+        ) from None
+
+
+def _bundle(extra: Sequence[Path] = ()) -> object:
+    try:
+        return load_bundle(extra_scenario_dirs=extra)
+    except ContentError as exc:
+        raise SystemExit(f"respbot: content error: {exc}") from None
+
+
+def _answer_source(script: str | None, adapter: object) -> object:
+    """Where the console reads answers: a script file, stdin (`-`), or an interactive prompt."""
+    from bot.adapters.console import ConsoleAdapter
+    from bot.demo import line_reader, prompt_reader
+
+    assert isinstance(adapter, ConsoleAdapter)
+    if script == "-":
+        return line_reader(sys.stdin, adapter)
+    if script:
+        try:
+            handle = open(script, encoding="utf-8")
+        except OSError as exc:
+            print(f"respbot: cannot read the script {script}: {exc.strerror}", file=sys.stderr)
+            return None
+        return line_reader(handle, adapter)
+    return prompt_reader(sys.stdin, adapter)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    if not settings.any_platform:
+        print("No SLACK_BOT_TOKEN / SLACK_CLIENT_ID or DISCORD_TOKEN set: starting the console demo.")
+        print("(See README: 'Add to Slack' / 'Add to Discord' to run on a real platform.)\n")
+        args.days, args.script, args.db, args.start = 5, None, None, None
+        return cmd_demo(args)
+    from bot.app import run_bot
+
+    try:
+        return asyncio.run(run_bot(settings))
+    except ContentError as exc:
+        print(f"respbot: content error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.demo import DEFAULT_START, run_demo
+
+    content = _bundle()
+    adapter = ConsoleAdapter()
+    read = _answer_source(args.script, adapter)
+    if read is None:
+        return 1
+    start = args.start or DEFAULT_START
+    return asyncio.run(run_demo(content, adapter, read, args.days, args.seed, start, args.db))  # type: ignore[arg-type]
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.demo import run_course
+
+    content = _bundle()
+    adapter = ConsoleAdapter()
+    read = _answer_source(args.script, adapter)
+    if read is None:
+        return 1
+    return asyncio.run(run_course(content, adapter, read, args.db))  # type: ignore[arg-type]
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from content.loader import load_matrix
+
+    try:
+        matrix = load_matrix(SHIPPED / "matrix.yaml")
+    except ContentError as exc:
+        print(f"respbot: content error: {exc}", file=sys.stderr)
+        return 1
+    index = Lookup(matrix)
+    result = index.lookup(args.service, " ".join(args.control))
+    if result.service is None:
+        message = f"Unknown service {args.service!r}. Known services: {', '.join(result.known_services)}"
+        if args.json:
+            print(json.dumps({"error": "unknown service", "known_services": list(result.known_services)}))
+        else:
+            print(message, file=sys.stderr)
+        return 1
+    if result.answer is None:
+        closest = [
+            {"service": e.service, "control": e.control, "party": e.party.value} for e in result.closest
+        ]
+        if args.json:
+            print(
+                json.dumps({"error": "no confident match", "service": result.service.id, "closest": closest})
+            )
+        else:
+            print(
+                f"Not sure which control you mean for {result.service.name}. Closest entries:",
+                file=sys.stderr,
+            )
+            for e in result.closest:
+                print(f"  - {e.control} ({e.service}): {e.party.value}", file=sys.stderr)
+        return 1
+    e = result.answer
+    payload = {"service": e.service, "control": e.control, "party": e.party.value, "reason": e.reason,
+               "reference": e.reference}  # fmt: skip
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        print(
+            f"{index.service_label(e.service)} — {e.control}: {e.party.value.upper()}\n{e.reason}\n{e.reference}"
+        )
+    return 0
+
+
+def cmd_content_validate(args: argparse.Namespace) -> int:
+    try:
+        bundle = load_bundle()
+        extra_ids: dict[str, str] = {}
+        for raw in args.paths:
+            path = Path(raw)
+            files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+            if not path.exists():
+                raise ContentError(path, "(file)", "(file)", "does not exist")
+            for file in files:
+                for s in load_scenario_file(file).scenarios:
+                    clash = bundle.sources.get(s.id) or extra_ids.get(s.id)
+                    if clash:
+                        raise ContentError(
+                            file, f"scenario {s.id!r}", "id", f"collides with the same id in {clash}"
+                        )
+                    extra_ids[s.id] = str(file)
+    except ContentError as exc:
+        print(f"INVALID {exc}", file=sys.stderr)
+        return 1
+    scenarios = list(bundle.scenarios.values())
+    answers = Counter(s.answer.value for s in scenarios)
+    models = Counter(s.model.value for s in scenarios)
+    report = {
+        "scenarios": len(scenarios),
+        "services": len({s.service for s in scenarios}),
+        "models": dict(sorted(models.items())),
+        "answers": dict(sorted(answers.items())),
+        "topics": len(bundle.topics),
+        "matrix_entries": len(bundle.matrix.entries),
+        "matrix_services": len(bundle.matrix.services),
+        "lessons": len(bundle.lessons),
+        "extra_pack_scenarios": len(extra_ids),
+    }
+    print("OK " + " ".join(f"{k}={v}" for k, v in report.items()))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from storage import redact_url
+    from storage.migrate import DatabaseTooNewError, upgrade
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    url = args.url or settings.database_url
+
+    async def go() -> list[str]:
+        from storage import open_repository
+
+        repo = await open_repository(url, migrate=False)
+        try:
+            return await upgrade(repo.db)  # type: ignore[attr-defined]
+        finally:
+            await repo.close()
+
+    try:
+        applied = asyncio.run(go())
+    except DatabaseTooNewError as exc:
+        print(f"respbot: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"respbot: cannot open {redact_url(url)}: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    print(f"{redact_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "already up to date"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="respbot", description="Who's Responsible? — the AWS Shared Responsibility study bot"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (the console demo when no platform token is set)")
+    run.add_argument("--seed", type=int, default=0)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="a simulated team channel in the terminal, on a fake clock")
+    demo.add_argument("--days", type=int, default=3, help="working days to play (default 3)")
+    demo.add_argument("--seed", type=int, default=0, help="repeat a run exactly")
+    demo.add_argument("--script", help="answers, one per line (a, c, s or blank); - for stdin")
+    demo.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2026-06-01)")
+    demo.add_argument("--db", help="keep the demo's data in this DATABASE_URL (default: a temporary file)")
+    demo.set_defaults(func=cmd_demo)
+
+    learn = sub.add_parser("learn", help="take the onboarding course in the terminal")
+    learn.add_argument("--script", help="answers, one per line (option numbers); - for stdin")
+    learn.add_argument("--db", help="keep progress in this DATABASE_URL (default: a temporary file)")
+    learn.set_defaults(func=cmd_learn)
+
+    lookup = sub.add_parser("lookup", help="who is responsible for a control on a service")
+    lookup.add_argument("service", help='e.g. ec2, "Amazon RDS", lambda, general')
+    lookup.add_argument("control", nargs="*", help='e.g. "patch the guest operating system"')
+    lookup.add_argument("--json", action="store_true", help="print JSON")
+    lookup.set_defaults(func=cmd_lookup)
+
+    content = sub.add_parser("content", help="content tools")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    validate = content_sub.add_parser("validate", help="validate the shipped content and any scenario packs")
+    validate.add_argument("paths", nargs="*", help="scenario pack files or folders to check as well")
+    validate.set_defaults(func=cmd_content_validate)
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply pending migrations")
+    up.add_argument("--url", help="DATABASE_URL to upgrade (default: the setting)")
+    up.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "days", 1) is not None and getattr(args, "days", 1) < 1:
+        parser.error("--days must be at least 1")
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The console adapter: a simulated team channel in the terminal (rich on a terminal, plain text when piped).
+
+It shows what one person — the viewer — would see: the channel, their own private messages and DMs.
+Messages meant privately for simulated teammates are not shown. Reactions on posts are kept in memory so
+`collect_answers` works as on a real platform.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from rich.console import Console
+from rich.panel import Panel
+
+from bot.adapters.text_render import render_text
+from bot.core.events import ChannelRef, PostRef, UserRef
+from bot.core.messages import Card, FileCard, RevealCard, ScenarioCard
+from bot.core.ports import CollectedAnswer, EventSink
+
+PLATFORM = "console"
+WORKSPACE = "local"
+
+
+class ConsoleAdapter:
+    def __init__(self, viewer: str = "you", out: TextIO | None = None, rich: bool | None = None) -> None:
+        self.viewer = viewer
+        stream = out or sys.stdout
+        use_rich = stream.isatty() if rich is None else rich
+        self.console = Console(file=stream, no_color=not use_rich, highlight=False, soft_wrap=not use_rich)
+        self.rich = use_rich
+        self.sink: EventSink | None = None
+        self._posts: dict[str, PostRef] = {}
+        self._reactions: dict[str, list[CollectedAnswer]] = {}
+        self._counter = 0
+        self.files: list[FileCard] = []
+
+    @property
+    def platform(self) -> str:
+        return PLATFORM
+
+    async def start(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    async def stop(self) -> None:
+        self.sink = None
+
+    def show(self, card: Card, heading: str = "") -> None:
+        text = render_text(card)
+        if isinstance(card, FileCard):
+            self.files.append(card)
+        if self.rich:
+            style = (
+                "cyan"
+                if isinstance(card, ScenarioCard)
+                else "green"
+                if isinstance(card, RevealCard)
+                else "white"
+            )
+            self.console.print(
+                Panel(text, title=heading or None, border_style=style, expand=False), markup=False
+            )
+        else:
+            if heading:
+                self.console.print(f"--- {heading} ---", markup=False)
+            self.console.print(text, markup=False)
+            self.console.print("", markup=False)
+
+    def say(self, text: str) -> None:
+        self.console.print(text, markup=False)
+
+    def _new_id(self) -> str:
+        self._counter += 1
+        return f"c{self._counter}"
+
+    async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
+        if idempotency_key in self._posts:
+            return self._posts[idempotency_key]
+        post = PostRef(channel, self._new_id())
+        self._posts[idempotency_key] = post
+        self.show(card, f"#{channel.channel_id}")
+        return post
+
+    async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:
+        if idempotency_key in self._posts:
+            return self._posts[idempotency_key]
+        reply = PostRef(post.channel, self._new_id())
+        self._posts[idempotency_key] = reply
+        self.show(card, f"#{post.channel.channel_id} › thread")
+        return reply
+
+    async def send_dm(self, user: UserRef, card: Card) -> None:
+        if user.user_id == self.viewer:
+            self.show(card, "direct message")
+
+    async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
+        if user.user_id == self.viewer:
+            self.show(card, "only visible to you")
+
+    async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
+        return list(self._reactions.get(post.message_id, []))
+
+    async def publish_home(self, user: UserRef, card: Card) -> None:
+        if user.user_id == self.viewer:
+            self.show(card, "home")
+
+    def react(self, post: PostRef, user: UserRef, token: str) -> None:
+        """Keep a reaction on the post, as a platform would (read back at reveal)."""
+        self._reactions.setdefault(post.message_id, []).append(CollectedAnswer(user, token))

@@ -2,15 +2,16 @@
 
 Matching, in order:
 1. The service: the longest service alias (or id) found as whole words anywhere in the question wins, so
-   "ECS on EC2" beats "EC2". An explicit first argument that names a service is used as the service.
+   "ECS on EC2" beats "EC2" and "EKS on Fargate" beats "EKS"; on a tie, the one named first. When no
+   service is named, the question is tried against the controls that hold for every service (`general`).
 2. The control: the remaining words, minus filler ("who", "the", "on"…), are compared with each entry's
    control name and keywords. Words match when one is a prefix of the other (patch / patches / patching) or
    they share their first five letters (rotate / rotation). A keyword phrase found whole in the question adds
    a bonus. The score is the share of the question's words that matched, plus the bonus.
 3. Confidence: the best entry is the answer only if its score is at least 0.6 and no entry with a *different*
    party scores within 0.2 of it. Otherwise the answer is "not sure" with the closest entries listed.
-   Entries of the `general` service (controls that hold for every service) are considered too; a general
-   entry must beat the service's own entries to be chosen.
+   The service's own entries are tried first; only when none of them matches well enough are the `general`
+   entries (controls that hold for every service) tried.
 """
 
 from __future__ import annotations
@@ -130,36 +131,33 @@ class Lookup:
 
     def lookup(self, service_text: str, control_text: str = "") -> LookupResult:
         """`service_text` may be the whole question; `control_text` the rest of the words, if separate."""
-        service, rest = self.find_service(service_text)
-        if service is not None and control_text:
-            rest = rest + words(control_text)
-        elif service is None and control_text:
-            service, rest2 = self.find_service(f"{service_text} {control_text}")
-            rest = rest2
+        question = f"{service_text} {control_text}".strip()
+        service, rest = self.find_service(question)
         if service is None:
+            general = self._services.get(GENERAL)
+            result = self._match(general, words(question)) if general else None
+            if result is not None and result.answer is not None:
+                return result
             return LookupResult(None, None, known_services=self.service_names())
+        return self._match(service, rest)
+
+    def _match(self, service: ServiceInfo, rest: list[str]) -> LookupResult:
         query = [w for w in rest if w not in _STOP]
         raw = " ".join(rest)
         own = self.entries_for(service.id)
         if not query:
             return LookupResult(service, None, tuple(own[:8]), raw, self.service_names())
-        pool = own + ([] if service.id == GENERAL else self.entries_for(GENERAL))
-        hits = sorted(
-            (
-                Hit(
-                    e,
-                    self.score(e, query, raw)
-                    - (0.05 if e.service == GENERAL and service.id != GENERAL else 0),
-                )
-                for e in pool
-            ),
-            key=lambda h: -h.score,
-        )
-        closest = tuple(h.entry for h in hits[:5] if h.score > 0) or tuple(own[:5])
-        best = hits[0] if hits else None
-        if best is None or best.score < MIN_SCORE:
-            return LookupResult(service, None, closest, raw, self.service_names())
-        rivals = [h for h in hits[1:] if h.entry.party != best.entry.party and best.score - h.score < MARGIN]
-        if rivals:
-            return LookupResult(service, None, closest, raw, self.service_names())
-        return LookupResult(service, best.entry, closest, raw, self.service_names())
+        own_hits = self._rank(own, query, raw)
+        general_hits = [] if service.id == GENERAL else self._rank(self.entries_for(GENERAL), query, raw)
+        closest = tuple(h.entry for h in (own_hits + general_hits)[:5] if h.score > 0) or tuple(own[:5])
+        for hits in (own_hits, general_hits):
+            if not hits or hits[0].score < MIN_SCORE:
+                continue
+            best = hits[0]
+            if any(h.entry.party != best.entry.party and best.score - h.score < MARGIN for h in hits[1:]):
+                return LookupResult(service, None, closest, raw, self.service_names())
+            return LookupResult(service, best.entry, closest, raw, self.service_names())
+        return LookupResult(service, None, closest, raw, self.service_names())
+
+    def _rank(self, entries: list[MatrixEntry], query: list[str], raw: str) -> list[Hit]:
+        return sorted((Hit(e, self.score(e, query, raw)) for e in entries), key=lambda h: -h.score)

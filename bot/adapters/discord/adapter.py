@@ -1,0 +1,429 @@
+"""DiscordAdapter: the real bot on discord.py (gateway + REST), plugged into the core's PlatformAdapter.
+
+Handlers stay thin — translate (translate.py), hand the event to the engine, render (render.py) what comes
+back. Answers come from raw reaction events, which work on messages discord.py never cached; button presses
+are handled by custom_id in `on_interaction`, so buttons keep working after a restart.
+
+Posting once: every channel post carries a nonce derived from (channel, idempotency key) with
+`enforce_nonce`, so a retry within Discord's dedupe window returns the first message; beyond that window the
+post is found again in the channel's recent history by the key in its embed footer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from pydantic import SecretStr
+
+from bot.adapters.discord import translate
+from bot.adapters.discord.commands import ResponsibilityGroup
+from bot.adapters.discord.render import Rendered, TextReply, render
+from bot.adapters.discord.views import build_view
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
+from bot.core.messages import OPTIONS, Card, ScenarioCard
+from bot.core.ports import CollectedAnswer, EventSink
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API = "https://discord.com/api/v10"
+#: How many recent messages to search for our own post when a retry comes after the nonce window.
+HISTORY_SCAN = 50
+REACTION_PAGE = 100
+
+
+def intents_for(members: bool) -> discord.Intents:
+    """Only what is used: guilds (channel names, roles for the admin role), reactions (answers), and
+    members (onboarding on join) when the server grants it. No message content, no messages."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_reactions = True
+    intents.members = members
+    return intents
+
+
+class _IdentifyDelay:
+    """discord.py waits 5 s before every re-IDENTIFY (Discord's identify rate limit); tests shorten it."""
+
+    identify_delay: float = 5.0
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial and self.identify_delay > 0:
+            await asyncio.sleep(self.identify_delay)
+
+
+class BotClient(_IdentifyDelay, discord.Client):
+    pass
+
+
+class ShardedBotClient(_IdentifyDelay, discord.AutoShardedClient):
+    pass
+
+
+def point_at(api_base_url: str, gateway_url: str | None) -> None:
+    """discord.py keeps the REST base and the default gateway as class attributes: process-wide, so one
+    process talks to one Discord (the real one, or a FakeDiscord in tests)."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DiscordAdapter:
+    def __init__(
+        self,
+        token: SecretStr,
+        *,
+        api_base_url: str = DEFAULT_API,
+        gateway_url: str | None = None,
+        admin_role: str | None = None,
+        members_intent: bool = True,
+        sync_commands: bool = False,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
+        application_id: str | None = None,
+        clock: Clock | None = None,
+        services: Sequence[tuple[str, str]] = (),
+        identify_delay: float = 5.0,
+        guild_ready_timeout: float = 2.0,
+        connect_timeout: float = 60.0,
+    ) -> None:
+        if shard_ids and shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total number of shards)")
+        self._token = token
+        self.api_base_url = api_base_url
+        self.gateway_url = gateway_url
+        self.admin_role = admin_role
+        self.members_intent = members_intent
+        self.sync_commands = sync_commands
+        self.shard_count = shard_count
+        self.shard_ids = list(shard_ids) if shard_ids else None
+        self.application_id = application_id
+        self.clock: Clock = clock or SystemClock()
+        self.services = list(services)
+        self.identify_delay = identify_delay
+        self.guild_ready_timeout = guild_ready_timeout
+        self.connect_timeout = connect_timeout
+        self._sink: EventSink | None = None
+        self._client: discord.Client | None = None
+        self._tree: app_commands.CommandTree[discord.Client] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self.synced_guilds: list[int] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings, repo: object = None) -> DiscordAdapter:
+        """`repo` is unused: Discord needs no per-server installation records (the token is global)."""
+        if settings.discord_token is None:
+            raise ValueError("DISCORD_TOKEN is not set; create a bot in the Discord developer portal")
+        return cls(
+            settings.discord_token,
+            api_base_url=settings.discord_api_base_url,
+            gateway_url=settings.discord_gateway_url,
+            admin_role=settings.discord_admin_role,
+            members_intent=settings.discord_members_intent,
+            sync_commands=settings.discord_sync_commands,
+            shard_count=settings.discord_shard_count,
+            shard_ids=settings.discord_shard_ids,
+            application_id=settings.discord_application_id,
+            services=_shipped_services(),
+        )
+
+    @property
+    def platform(self) -> str:
+        return translate.PLATFORM
+
+    @property
+    def client(self) -> discord.Client:
+        if self._client is None:
+            raise RuntimeError("the Discord adapter is not started")
+        return self._client
+
+    @property
+    def bot_user_id(self) -> int | None:
+        user = self._client.user if self._client else None
+        return user.id if user else None
+
+    # Lifecycle -------------------------------------------------------------------------------------------
+    def _build_client(self) -> discord.Client:
+        options: dict[str, Any] = {
+            "intents": intents_for(self.members_intent),
+            "chunk_guilds_at_startup": False,  # we never need the member list
+            "member_cache_flags": discord.MemberCacheFlags.none(),
+            "max_messages": None,  # raw events make the message cache pointless
+            "guild_ready_timeout": self.guild_ready_timeout,
+            "allowed_mentions": discord.AllowedMentions.none(),  # a post never pings anyone
+        }
+        if self.application_id:
+            options["application_id"] = int(self.application_id)
+        client: discord.Client
+        if self.shard_count is not None:
+            client = ShardedBotClient(shard_count=self.shard_count, shard_ids=self.shard_ids, **options)
+        else:
+            client = BotClient(**options)
+        client.identify_delay = self.identify_delay  # type: ignore[attr-defined]
+        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        tree.add_command(ResponsibilityGroup(self._on_command, self.services))
+        self._tree = tree
+        client.setup_hook = self._setup_hook  # type: ignore[method-assign]
+        client.event(self.on_ready)
+        client.event(self.on_raw_reaction_add)
+        client.event(self.on_raw_reaction_remove)
+        client.event(self.on_member_join)
+        client.event(self.on_interaction)
+        return client
+
+    async def start(self, sink: EventSink) -> None:
+        """Log in, connect the gateway and return once READY (or raise with what to do next)."""
+        self._sink = sink
+        point_at(self.api_base_url, self.gateway_url)
+        self._ready = asyncio.Event()
+        self._client = self._build_client()
+        self._task = asyncio.create_task(self._run(self._client), name="discord-gateway")
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait({self._task, ready}, timeout=self.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            return
+        ready.cancel()
+        if self._task in done:
+            exc = self._task.exception()
+            raise RuntimeError(_explain(exc)) from None
+        await self.stop()
+        raise RuntimeError(f"Discord did not become ready within {self.connect_timeout:.0f}s; check DISCORD_GATEWAY_URL")
+
+    async def _run(self, client: discord.Client) -> None:
+        await client.start(self._token.get_secret_value())
+
+    async def _setup_hook(self) -> None:
+        """After login, before the gateway: resolve the gateway URL, sync commands only if asked to."""
+        client = self.client
+        if self.gateway_url is None:
+            _, url, _ = await client.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self.sync_commands and self._tree is not None:
+            synced = await self._tree.sync()
+            log.info("synced %d global application command(s)", len(synced))
+
+    async def stop(self) -> None:
+        client, task = self._client, self._task
+        if client is not None and not client.is_closed():
+            await client.close()
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, 10)
+            except Exception:
+                log.debug("the gateway task ended with an error", exc_info=True)
+        self._task = None
+
+    # Gateway events --------------------------------------------------------------------------------------
+    async def on_ready(self) -> None:
+        log.info("Discord gateway ready as %s in %d server(s)", self.bot_user_id, len(self.client.guilds))
+        self._ready.set()
+
+    async def _deliver(self, event: Event) -> Sequence[Card]:
+        if self._sink is None:
+            return ()
+        return await self._sink(event)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        event = translate.reaction_event(payload, self.bot_user_id, self.clock.now())
+        if event is not None:
+            await self._deliver(event)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.on_raw_reaction_add(payload)  # translate tells add from remove
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        event = translate.member_joined(member, self.clock.now())
+        if event is not None:
+            await self._deliver(event)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Our buttons, from any message ever sent (app commands go through the CommandTree)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        event = translate.button_event(interaction, self.clock.now())
+        if event is None:
+            return
+        await interaction.response.defer()  # acknowledge without changing the message
+        cards = await self._deliver(event)
+        dm_guild = None if interaction.guild_id else int(event.user.workspace_id)
+        for card in cards:
+            await self._followup(interaction, render(card, guild_id=dm_guild))
+
+    async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        event = translate.command_event(interaction, self.admin_role, self.clock.now())
+        if event is None:
+            await self._followup(interaction, render(TextReply("Use `/responsibility` in a server channel.")))
+            return
+        cards = await self._deliver(event)
+        for card in cards or [TextReply("Done.")]:
+            await self._followup(interaction, render(card))
+        if _setup_succeeded(event, cards):
+            await self._sync_guild(int(event.channel.workspace_id))
+
+    async def _sync_guild(self, guild_id: int) -> None:
+        """Per-server sync on `setup`: the current command definitions are there at once."""
+        if self._tree is None:
+            return
+        guild = discord.Object(id=guild_id)
+        try:
+            self._tree.copy_global_to(guild=guild)
+            await self._tree.sync(guild=guild)
+            self.synced_guilds.append(guild_id)
+        except discord.HTTPException as exc:
+            log.warning("could not sync commands to server %s (%s); the global commands still work", guild_id, exc.status)
+
+    async def _followup(self, interaction: discord.Interaction[Any], r: Rendered) -> None:
+        kwargs = _message_kwargs(r)
+        await interaction.followup.send(ephemeral=True, **kwargs)
+
+    # PlatformAdapter ---------------------------------------------------------------------------------
+    def _channel(self, channel: ChannelRef) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(
+            int(channel.channel_id), guild_id=int(channel.workspace_id), type=discord.ChannelType.text
+        )
+
+    async def _find_own(self, channel: discord.PartialMessageable, key: str) -> discord.Message | None:
+        """Our earlier post for this key, by the key in its embed footer — the fallback beyond the nonce
+        window, e.g. when the bot was down for longer than Discord remembers nonces."""
+        me = self.bot_user_id
+        async for message in channel.history(limit=HISTORY_SCAN):
+            if message.author.id != me:
+                continue
+            for embed in message.embeds:
+                footer = embed.footer.text or ""
+                if footer == key or footer.endswith(f"· {key}"):
+                    return message
+        return None
+
+    async def _post_once(
+        self, channel: ChannelRef, card: Card, key: str, reference: discord.MessageReference | None = None
+    ) -> discord.Message:
+        target = self._channel(channel)
+        found = await self._find_own(target, key)
+        if found is not None:
+            log.info("found the earlier post for %s; not posting again", key, extra={"tenant": channel.workspace_id})
+            return found
+        kwargs = _message_kwargs(render(card, footer_key=key))
+        if reference is not None:
+            kwargs["reference"] = reference
+        return await target.send(nonce=translate.nonce_for(channel.channel_id, key), **kwargs)
+
+    async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
+        message = await self._post_once(channel, card, idempotency_key)
+        if isinstance(card, ScenarioCard) and card.mode == "reactions":
+            me = self.bot_user_id
+            seeded = {str(r.emoji) for r in message.reactions if r.me} if me else set()
+            for option in OPTIONS:
+                if option.emoji not in seeded:  # adding is idempotent; skipping saves requests on a retry
+                    await message.add_reaction(option.emoji)
+        return PostRef(channel, str(message.id))
+
+    async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:
+        """The reveal as a reply to the scenario post (threads would need extra permissions)."""
+        reference = discord.MessageReference(
+            message_id=int(post.message_id),
+            channel_id=int(post.channel.channel_id),
+            guild_id=int(post.channel.workspace_id),
+            fail_if_not_exists=False,
+        )
+        message = await self._post_once(post.channel, card, idempotency_key, reference)
+        return PostRef(post.channel, str(message.id))
+
+    async def send_dm(self, user: UserRef, card: Card) -> None:
+        dm = await self.client.create_dm(discord.Object(id=int(user.user_id)))
+        try:
+            await dm.send(**_message_kwargs(render(card, guild_id=int(user.workspace_id))))
+        except discord.Forbidden:
+            log.warning("could not DM a member (their DMs are closed)", extra={"tenant": user.workspace_id})
+
+    async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
+        """Discord has ephemeral messages only as interaction responses; outside one, a DM is private."""
+        await self.send_dm(user, card)
+
+    async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
+        me = self.bot_user_id
+        guild = post.channel.workspace_id
+        out: list[CollectedAnswer] = []
+        for option in OPTIONS:
+            after: int | None = None
+            while True:
+                try:
+                    users = await self.client.http.get_reaction_users(
+                        int(post.channel.channel_id), int(post.message_id), option.emoji, REACTION_PAGE, after=after
+                    )
+                except discord.NotFound:
+                    log.warning("the post %s is gone; no reactions to read", post.message_id, extra={"tenant": guild})
+                    return []
+                for u in users:
+                    if me is not None and int(u["id"]) == me:
+                        continue
+                    name = u.get("global_name") or u.get("username") or ""
+                    ref = UserRef(translate.PLATFORM, guild, str(u["id"]), name, bool(u.get("bot", False)))
+                    out.append(CollectedAnswer(ref, option.emoji))
+                if len(users) < REACTION_PAGE:
+                    break
+                after = int(users[-1]["id"])
+        return out
+
+    async def publish_home(self, user: UserRef, card: Card) -> None:
+        """Discord has no App Home; stats are one `/responsibility stats` away."""
+
+
+def _message_kwargs(r: Rendered) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if r.content:
+        kwargs["content"] = r.content
+    if r.embeds:
+        kwargs["embeds"] = list(r.embeds)
+    view = build_view(r.rows)
+    if view is not None:
+        kwargs["view"] = view
+    if r.file is not None:
+        name, data = r.file
+        kwargs["file"] = discord.File(io.BytesIO(data), filename=name)
+    if not r.content and not r.embeds and r.file is None:
+        kwargs["content"] = "—"
+    return kwargs
+
+
+def _setup_succeeded(event: CommandIssued, cards: Sequence[Card]) -> bool:
+    words = event.text.split()
+    first = cards[0] if cards else None
+    return bool(words) and words[0].lower() == "setup" and isinstance(first, TextReply) and first.text.startswith("✅")
+
+
+def _explain(exc: BaseException | None) -> str:
+    """What went wrong at start, phrased as what to do next (never echoing the token)."""
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord rejected the token: check DISCORD_TOKEN (Bot → Reset Token in the developer portal)"
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return (
+            "Discord refused the Server Members intent: enable it under Bot → Privileged Gateway Intents, "
+            "or set DISCORD_MEMBERS_INTENT=false (new members then start the course with /responsibility learn)"
+        )
+    if isinstance(exc, discord.GatewayNotFound):
+        return "Discord's gateway could not be found: check DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL"
+    return f"connecting to Discord failed: {type(exc).__name__}"
+
+
+def _shipped_services() -> list[tuple[str, str]]:
+    """(id, name) of the matrix's services, for `lookup` autocomplete."""
+    try:
+        from content.loader import SHIPPED, load_matrix
+
+        matrix = load_matrix(SHIPPED / "matrix.yaml")
+    except Exception:
+        log.warning("could not read the service list for autocomplete", exc_info=True)
+        return []
+    return [(s.id, s.name) for s in matrix.services]

@@ -1,0 +1,218 @@
+"""Discord payloads → core events. Pure functions: no I/O, no client, so they are tested on recorded payloads.
+
+The inputs are discord.py's own parsed objects (a raw reaction event, a member, an interaction), which are
+built straight from the gateway payload and work for uncached messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.core.events import (
+    AnswerGiven,
+    AnswerWithdrawn,
+    ButtonPressed,
+    ChannelRef,
+    CommandIssued,
+    MemberJoined,
+    PostRef,
+    UserRef,
+)
+
+PLATFORM = "discord"
+#: Every component we render has a custom_id starting with this, so a restart loses no button.
+PREFIX = "rb"
+MAX_CUSTOM_ID = 100
+#: Discord's limit on a message nonce.
+MAX_NONCE = 25
+
+# Application command option types (Discord API).
+_SUB_COMMAND = 1
+_SUB_COMMAND_GROUP = 2
+_BOOLEAN = 5
+_USER = 6
+
+#: `setup` options are the grammar's own `key value` pairs; every other subcommand takes its options in
+#: this order as positional words.
+POSITIONAL: Mapping[str, tuple[str, ...]] = {
+    "leaderboard": ("period",),
+    "stats": ("person",),
+    "lookup": ("service", "control"),
+    "flag": ("scenario", "reason"),
+    "forget-me": ("confirm",),
+    "export": ("period",),
+    "flags": ("clear",),
+}
+SETUP_KEYS = ("time", "tz", "days", "window", "mode", "receipts")
+
+
+def channel_ref(guild_id: int, channel_id: int) -> ChannelRef:
+    return ChannelRef(PLATFORM, str(guild_id), str(channel_id))
+
+
+def user_ref(guild_id: int, user: discord.abc.User) -> UserRef:
+    return UserRef(PLATFORM, str(guild_id), str(user.id), user.display_name, user.bot)
+
+
+def emoji_token(emoji: discord.PartialEmoji) -> str:
+    """The answer token: the unicode character for standard emoji. A custom emoji keeps its `<:name:id>`
+    form, so a server emoji that happens to be called `cloud` is never taken for an answer."""
+    if emoji.id is not None:
+        return str(emoji)
+    return emoji.name or ""
+
+
+def reaction_event(
+    payload: discord.RawReactionActionEvent, bot_user_id: int | None, at: datetime
+) -> AnswerGiven | AnswerWithdrawn | None:
+    """A reaction added/removed in a server channel → an answer event; DMs and our own seeds → None."""
+    if payload.guild_id is None or payload.user_id == bot_user_id:
+        return None
+    member = payload.member  # present on adds in servers; never on removes
+    user = UserRef(
+        PLATFORM,
+        str(payload.guild_id),
+        str(payload.user_id),
+        member.display_name if member is not None else "",
+        member.bot if member is not None else False,
+    )
+    post = PostRef(channel_ref(payload.guild_id, payload.channel_id), str(payload.message_id))
+    token = emoji_token(payload.emoji)
+    if payload.event_type == "REACTION_ADD":
+        return AnswerGiven(post, user, token, at)
+    return AnswerWithdrawn(post, user, token, at)
+
+
+def member_joined(member: discord.Member, at: datetime) -> MemberJoined | None:
+    """A new server member gets the course; bots joining get nothing."""
+    if member.bot:
+        return None
+    return MemberJoined(user_ref(member.guild.id, member), None, at)
+
+
+def is_admin(permissions: discord.Permissions, role_names: Iterable[str], admin_role: str | None) -> bool:
+    """Manage Server (or Administrator) in this channel, or the configured admin role."""
+    if permissions.administrator or permissions.manage_guild:
+        return True
+    if admin_role:
+        wanted = admin_role.strip().lower()
+        return any(name.lower() == wanted for name in role_names)
+    return False
+
+
+def _word(value: object, option_type: int) -> str:
+    if option_type == _USER:
+        return f"<@{value}>"
+    text = str(value).strip()
+    return f'"{text}"' if text and any(ch.isspace() for ch in text) and '"' not in text else text
+
+
+def _subcommand(data: Mapping[str, Any]) -> tuple[str, Sequence[Mapping[str, Any]]]:
+    options: Sequence[Mapping[str, Any]] = data.get("options") or []
+    name = ""
+    while options and options[0].get("type") in (_SUB_COMMAND, _SUB_COMMAND_GROUP):
+        name = str(options[0]["name"])
+        options = options[0].get("options") or []
+    return name, options
+
+
+def command_text(data: Mapping[str, Any]) -> str:
+    """The app command's typed options → the core's text grammar (`leaderboard period:week` → "leaderboard
+    week"), so the core has one parser for every platform."""
+    name, options = _subcommand(data)
+    if not name:
+        return "help"
+    given = {str(o["name"]): o for o in options if o.get("value") is not None}
+    words = [name]
+    if name == "setup":
+        for key in SETUP_KEYS:
+            if key in given:
+                value = str(given[key]["value"]).strip()
+                words += [key, *value.split()] if key == "window" else [key, _word(value, 3)]
+        return " ".join(words)
+    for key in POSITIONAL.get(name, ()):
+        if key not in given:
+            continue
+        option = given[key]
+        if option.get("type") == _BOOLEAN:
+            if option["value"] is True:
+                words.append(key)
+        elif key in ("reason", "control"):
+            words.append(str(option["value"]).strip())  # free text: the grammar joins the rest of the words
+        else:
+            words.append(_word(option["value"], int(option.get("type", 3))))
+    return " ".join(w for w in words if w)
+
+
+def _role_names(user: discord.abc.User) -> list[str]:
+    roles = getattr(user, "roles", None) or []
+    return [r.name for r in roles]
+
+
+def command_event(interaction: discord.Interaction[Any], admin_role: str | None, at: datetime) -> CommandIssued | None:
+    """A `/responsibility …` interaction in a server → CommandIssued; in a DM there is no tenant → None."""
+    if interaction.guild_id is None or interaction.channel_id is None or interaction.data is None:
+        return None
+    channel = interaction.channel
+    channel_name = getattr(channel, "name", None) or ""
+    return CommandIssued(
+        user=user_ref(interaction.guild_id, interaction.user),
+        channel=channel_ref(interaction.guild_id, interaction.channel_id),
+        text=command_text(interaction.data),
+        is_admin=is_admin(interaction.permissions, _role_names(interaction.user), admin_role),
+        at=at,
+        channel_name=f"#{channel_name}" if channel_name else "",
+    )
+
+
+def custom_id(action: str, value: str, guild_id: int | None = None) -> str:
+    """`rb:{action}:{value}`; `rb@{guild}:{action}:{value}` on cards sent by DM, where a press carries no
+    server and the tenant must travel with the button."""
+    head = PREFIX if guild_id is None else f"{PREFIX}@{guild_id}"
+    return f"{head}:{action}:{value}"
+
+
+def parse_custom_id(raw: str) -> tuple[int | None, str, str] | None:
+    head, sep, rest = raw.partition(":")
+    if not sep or not (head == PREFIX or head.startswith(PREFIX + "@")):
+        return None
+    guild: int | None = None
+    if head != PREFIX:
+        digits = head[len(PREFIX) + 1 :]
+        if not digits.isdigit():
+            return None
+        guild = int(digits)
+    action, _, value = rest.partition(":")
+    return (guild, action, value) if action else None
+
+
+def button_event(interaction: discord.Interaction[Any], at: datetime) -> ButtonPressed | None:
+    """A press on one of our buttons → ButtonPressed with the post it sits on (for answer buttons)."""
+    data = interaction.data or {}
+    raw = data.get("custom_id")
+    parsed = parse_custom_id(raw) if isinstance(raw, str) else None
+    if parsed is None:
+        return None
+    guild_from_id, action, value = parsed
+    guild_id = interaction.guild_id or guild_from_id
+    if guild_id is None:
+        return None
+    channel: ChannelRef | None = None
+    post: PostRef | None = None
+    if interaction.guild_id is not None and interaction.channel_id is not None:
+        channel = channel_ref(interaction.guild_id, interaction.channel_id)
+        if interaction.message is not None:
+            post = PostRef(channel, str(interaction.message.id))
+    return ButtonPressed(user_ref(guild_id, interaction.user), channel, action, value, at, post)
+
+
+def nonce_for(channel_id: str, idempotency_key: str) -> str:
+    """A message nonce derived from (channel, key): the same post always carries the same nonce, and two
+    channels never share one (Discord deduplicates per author, and the bot is one author everywhere)."""
+    digest = hashlib.sha256(f"{channel_id}:{idempotency_key}".encode()).hexdigest()
+    return digest[:MAX_NONCE]

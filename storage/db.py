@@ -7,6 +7,7 @@ integer epoch milliseconds and dates as ISO text, so the same statements and val
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ Row = Mapping[str, Any]
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+@lru_cache(maxsize=512)
 def to_sqlite_params(query: str) -> str:
     """`$1` → `?1`: SQLite's numbered parameters keep the order-independence of PostgreSQL's."""
     return _PLACEHOLDER.sub(r"?\1", query)

@@ -108,6 +108,18 @@ def _split(next_post: tuple[date, datetime] | None) -> tuple[str | None, int | N
     return next_post[0].isoformat(), ms(next_post[1])
 
 
+async def rebuild_buckets(tx: Database, team_id: int, period: str) -> None:
+    """Recount the (points, accuracy) buckets of one team and period from the member scores."""
+    await tx.execute("DELETE FROM score_buckets WHERE team_id = $1 AND period = $2", team_id, period)
+    await tx.execute(
+        "INSERT INTO score_buckets (team_id, period, points, acc_bp, members) "
+        "SELECT team_id, period, points, acc_bp, COUNT(*) FROM member_scores WHERE team_id = $1 AND period = $2 "
+        "GROUP BY team_id, period, points, acc_bp",
+        team_id,
+        period,
+    )
+
+
 class SqlRepository:
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""
 
@@ -500,6 +512,7 @@ class SqlRepository:
                 result.team_id,
                 period,
             )
+            await rebuild_buckets(tx, result.team_id, period)
 
     async def team_topic_accuracy(self, team_id: int) -> dict[str, tuple[int, int]]:
         rows = await self.db.fetch(
@@ -519,28 +532,24 @@ class SqlRepository:
         return [_score(r) for r in rows]
 
     async def rank_of(self, team_id: int, period: str, user_id: str) -> tuple[int, ScoreRow] | None:
+        # One round trip. Members ahead = the buckets with more points or equal points and better accuracy
+        # (a few hundred rows at most), plus those in my own bucket ahead on the last tie-breaks.
         row = await self.db.fetchrow(
-            "SELECT user_id, display_name, points, answered, correct, acc_bp, first_answer_at "
-            "FROM member_scores WHERE team_id = $1 AND period = $2 AND user_id = $3",
+            "SELECT m.user_id, m.display_name, m.points, m.answered, m.correct, m.first_answer_at, "
+            "(SELECT COALESCE(SUM(b.members), 0) FROM score_buckets b WHERE b.team_id = m.team_id "
+            "AND b.period = m.period AND (b.points > m.points OR (b.points = m.points AND b.acc_bp > m.acc_bp))"
+            ") AS more, "
+            "(SELECT COUNT(*) FROM member_scores o WHERE o.team_id = m.team_id AND o.period = m.period "
+            "AND o.points = m.points AND o.acc_bp = m.acc_bp AND (o.first_answer_at < m.first_answer_at "
+            "OR (o.first_answer_at = m.first_answer_at AND o.user_id < m.user_id))) AS tied_ahead "
+            "FROM member_scores m WHERE m.team_id = $1 AND m.period = $2 AND m.user_id = $3",
             team_id,
             period,
             user_id,
         )
         if row is None:
             return None
-        ahead = await self.db.fetchval(
-            "SELECT COUNT(*) FROM member_scores WHERE team_id = $1 AND period = $2 AND ("
-            "points > $3 OR (points = $3 AND acc_bp > $4) "
-            "OR (points = $3 AND acc_bp = $4 AND first_answer_at < $5) "
-            "OR (points = $3 AND acc_bp = $4 AND first_answer_at = $5 AND user_id < $6))",
-            team_id,
-            period,
-            row["points"],
-            row["acc_bp"],
-            row["first_answer_at"],
-            user_id,
-        )
-        return int(ahead) + 1, _score(row)
+        return int(row["more"]) + int(row["tied_ahead"]) + 1, _score(row)
 
     async def team_periods(self, tenant: Tenant, periods: Sequence[str]) -> list[tuple[str, TeamPeriod]]:
         if not periods:
@@ -834,6 +843,12 @@ class SqlRepository:
                 user.platform,
                 user.workspace_id,
             )
+            for key in await tx.fetch(
+                f"SELECT team_id, period FROM team_periods WHERE team_id IN ({tenant_teams})",
+                user.platform,
+                user.workspace_id,
+            ):
+                await rebuild_buckets(tx, int(key["team_id"]), key["period"])
         return removed
 
     async def add_audit(self, user: UserRef, action: str, detail: str, now: datetime) -> None:

@@ -278,6 +278,7 @@ class CommandRunner:
         name = (event.channel_name or (team.name if team else f"#{event.channel.channel_id}"))[:MAX_TEAM_NAME]
         upcoming = None if team and team.paused else next_post(settings, now)
         saved = await self.repo.save_team(event.channel, name, settings, upcoming, now)
+        self.rounds.forget_routes()
         await self.repo.add_audit(event.user, "setup", f"{saved.name}: {settings.describe()}", now)
         verb = "updated" if team else "is now a team"
         when = (

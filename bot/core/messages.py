@@ -24,8 +24,11 @@ OPTIONS: tuple[AnswerOption, ...] = (
 )
 
 
+_BY_PARTY = {o.party: o for o in OPTIONS}
+
+
 def option_for(party: Party) -> AnswerOption:
-    return next(o for o in OPTIONS if o.party is party)
+    return _BY_PARTY[party]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 from bot.core.clock import Clock
@@ -30,6 +31,9 @@ from storage.protocol import Repository
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+#: How long an open round's routing data (round + team) is reused for answers without asking storage again.
+#: Safe because storing an answer re-checks, in the same statement, that the round still takes answers.
+ROUTE_TTL = timedelta(seconds=60)
 #: How long after the window a reveal keeps retrying to re-read reactions before scoring what it has.
 RECONCILE_GRACE = timedelta(hours=1)
 BATCH = 200
@@ -78,6 +82,7 @@ class RoundService:
         self.adapters = adapters
         self.seed = seed
         self.flag_threshold = flag_threshold
+        self._routes: dict[PostRef, tuple[datetime, Round, Team]] = {}
 
     @property
     def platforms(self) -> list[str]:
@@ -203,18 +208,17 @@ class RoundService:
         choice = parse_choice(event.choice)
         if choice is None or event.user.is_bot:
             return []
-        rnd = await self.repo.round_for_post(event.post.channel, event.post.message_id)
-        if rnd is None:
+        route = await self._route(event.post)
+        if route is None:
             return []
+        rnd, team = route
         if rnd.state is not RoundState.POSTED or event.at >= rnd.closes_at:
             return [TextReply("This round is closed — the answer is in the thread.")] if via_button else []
-        team = await self.repo.get_team_by_id(rnd.team_id)
-        if team is None:
-            return []
         stored = await self.repo.record_answer(rnd.id, event.user, choice, event.at)
         if stored:
+            option = option_for(choice)
             text = (
-                f"Your answer *{option_for(choice).label}* {option_for(choice).emoji} is locked in. "
+                f"Your answer *{option.label}* {option.emoji} is locked in. "
                 f"The reveal is at {_local_hhmm(rnd.closes_at, team.settings.timezone)}."
             )
         else:
@@ -228,6 +232,26 @@ class RoundService:
         if team.settings.receipts:
             await self._safe_ephemeral(event.post.channel, event.user, receipt)
         return []
+
+    async def _route(self, post: PostRef) -> tuple[Round, Team] | None:
+        """The open round a post belongs to, and its team; cached briefly because every answer needs it."""
+        now = self.clock.now()
+        cached = self._routes.get(post)
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        rnd = await self.repo.round_for_post(post.channel, post.message_id)
+        team = await self.repo.get_team_by_id(rnd.team_id) if rnd is not None else None
+        if rnd is None or team is None:
+            return None
+        if rnd.state is RoundState.POSTED:
+            if len(self._routes) > 10_000:
+                self._routes.clear()
+            self._routes[post] = (now + ROUTE_TTL, rnd, team)
+        return rnd, team
+
+    def forget_routes(self) -> None:
+        """Drop cached routing data (after a team's settings change)."""
+        self._routes.clear()
 
     async def _safe_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         try:
@@ -361,5 +385,6 @@ def reconcile(
     ]
 
 
+@lru_cache(maxsize=1024)
 def _local_hhmm(when: datetime, tz: str) -> str:
     return when.astimezone(zone(tz)).strftime("%H:%M")

@@ -213,3 +213,33 @@ def _tenant_filter(table: str) -> str:
     if table.startswith("member_"):
         return "team_id IN (SELECT id FROM teams WHERE workspace_id = 'T1')"
     return "workspace_id = 'T1'"
+
+
+async def test_rank_matches_a_full_sort_with_ties(repo: Repository) -> None:
+    import random
+
+    team_id = await _team(repo)
+    rng = random.Random(5)
+    rows = []
+    for i in range(300):
+        answered = rng.randint(1, 4)
+        correct = rng.randint(0, answered)
+        first = NOW + timedelta(minutes=rng.choice([0, 1, 2]))  # many exact ties on time too
+        rows.append((team_id, "all", f"u{i:03d}", f"U{i}", correct * 10, answered, correct,
+                     correct * 10000 // answered, int(first.timestamp() * 1000)))  # fmt: skip
+    db = repo.db  # type: ignore[attr-defined]
+    await db.executemany(
+        "INSERT INTO member_scores (team_id, period, user_id, display_name, points, answered, correct, acc_bp, "
+        "first_answer_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        rows,
+    )
+    from storage.repository import rebuild_buckets
+
+    await rebuild_buckets(db, team_id, "all")
+    expected = sorted(rows, key=lambda r: (-r[4], -r[7], r[8], r[2]))
+    top = await repo.top_scores(team_id, "all", 10)
+    assert [r.user_id for r in top] == [r[2] for r in expected[:10]]
+    for position in (0, 1, 57, 150, 299):
+        uid = expected[position][2]
+        rank = await repo.rank_of(team_id, "all", uid)
+        assert rank is not None and rank[0] == position + 1, uid

@@ -25,12 +25,12 @@ from pydantic import SecretStr
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import ResponsibilityGroup
-from bot.adapters.discord.render import Rendered, TextReply, render
+from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
-from bot.core.messages import OPTIONS, Card, ScenarioCard
+from bot.core.messages import OPTIONS, Card, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink
 
 log = logging.getLogger(__name__)
@@ -166,10 +166,15 @@ class DiscordAdapter:
             options["application_id"] = int(self.application_id)
         client: discord.Client
         if self.shard_count is not None:
-            client = ShardedBotClient(shard_count=self.shard_count, shard_ids=self.shard_ids, **options)
+            if self.shard_ids:
+                options["shard_ids"] = self.shard_ids
+            sharded = ShardedBotClient(shard_count=self.shard_count, **options)
+            sharded.identify_delay = self.identify_delay
+            client = sharded
         else:
-            client = BotClient(**options)
-        client.identify_delay = self.identify_delay  # type: ignore[attr-defined]
+            plain = BotClient(**options)
+            plain.identify_delay = self.identify_delay
+            client = plain
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
         tree.add_command(ResponsibilityGroup(self._on_command, self.services))
         self._tree = tree
@@ -189,15 +194,20 @@ class DiscordAdapter:
         self._client = self._build_client()
         self._task = asyncio.create_task(self._run(self._client), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
-        done, _ = await asyncio.wait({self._task, ready}, timeout=self.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=self.connect_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready in done:
             return
         ready.cancel()
-        if self._task in done:
-            exc = self._task.exception()
-            raise RuntimeError(_explain(exc)) from None
+        failed = self._task in done
+        exc = self._task.exception() if failed else None
         await self.stop()
-        raise RuntimeError(f"Discord did not become ready within {self.connect_timeout:.0f}s; check DISCORD_GATEWAY_URL")
+        if failed:
+            raise RuntimeError(_explain(exc)) from None
+        raise RuntimeError(
+            f"Discord did not become ready within {self.connect_timeout:.0f}s; check DISCORD_GATEWAY_URL"
+        )
 
     async def _run(self, client: discord.Client) -> None:
         await client.start(self._token.get_secret_value())
@@ -266,10 +276,10 @@ class DiscordAdapter:
             await self._followup(interaction, render(TextReply("Use `/responsibility` in a server channel.")))
             return
         cards = await self._deliver(event)
+        if _setup_succeeded(event, cards):
+            await self._sync_guild(int(event.channel.workspace_id))  # before the reply: usable when seen
         for card in cards or [TextReply("Done.")]:
             await self._followup(interaction, render(card))
-        if _setup_succeeded(event, cards):
-            await self._sync_guild(int(event.channel.workspace_id))
 
     async def _sync_guild(self, guild_id: int) -> None:
         """Per-server sync on `setup`: the current command definitions are there at once."""
@@ -281,7 +291,11 @@ class DiscordAdapter:
             await self._tree.sync(guild=guild)
             self.synced_guilds.append(guild_id)
         except discord.HTTPException as exc:
-            log.warning("could not sync commands to server %s (%s); the global commands still work", guild_id, exc.status)
+            log.warning(
+                "could not sync commands to server %s (%s); the global commands still work",
+                guild_id,
+                exc.status,
+            )
 
     async def _followup(self, interaction: discord.Interaction[Any], r: Rendered) -> None:
         kwargs = _message_kwargs(r)
@@ -297,13 +311,12 @@ class DiscordAdapter:
         """Our earlier post for this key, by the key in its embed footer — the fallback beyond the nonce
         window, e.g. when the bot was down for longer than Discord remembers nonces."""
         me = self.bot_user_id
-        async for message in channel.history(limit=HISTORY_SCAN):
-            if message.author.id != me:
-                continue
-            for embed in message.embeds:
-                footer = embed.footer.text or ""
-                if footer == key or footer.endswith(f"· {key}"):
+        try:
+            async for message in channel.history(limit=HISTORY_SCAN):
+                if message.author.id == me and any(_marks(e, key) for e in message.embeds):
                     return message
+        except discord.Forbidden:
+            log.warning("no Read Message History permission; relying on the message nonce alone")
         return None
 
     async def _post_once(
@@ -312,7 +325,11 @@ class DiscordAdapter:
         target = self._channel(channel)
         found = await self._find_own(target, key)
         if found is not None:
-            log.info("found the earlier post for %s; not posting again", key, extra={"tenant": channel.workspace_id})
+            log.info(
+                "found the earlier post for %s; not posting again",
+                key,
+                extra={"tenant": channel.workspace_id},
+            )
             return found
         kwargs = _message_kwargs(render(card, footer_key=key))
         if reference is not None:
@@ -360,10 +377,16 @@ class DiscordAdapter:
             while True:
                 try:
                     users = await self.client.http.get_reaction_users(
-                        int(post.channel.channel_id), int(post.message_id), option.emoji, REACTION_PAGE, after=after
+                        int(post.channel.channel_id),
+                        int(post.message_id),
+                        option.emoji,
+                        REACTION_PAGE,
+                        after=after,
                     )
                 except discord.NotFound:
-                    log.warning("the post %s is gone; no reactions to read", post.message_id, extra={"tenant": guild})
+                    log.warning(
+                        "the post %s is gone; no reactions to read", post.message_id, extra={"tenant": guild}
+                    )
                     return []
                 for u in users:
                     if me is not None and int(u["id"]) == me:
@@ -397,10 +420,20 @@ def _message_kwargs(r: Rendered) -> dict[str, Any]:
     return kwargs
 
 
+def _marks(embed: discord.Embed, key: str) -> bool:
+    footer = embed.footer.text or ""
+    return footer == key or footer.endswith(f"· {key}")
+
+
 def _setup_succeeded(event: CommandIssued, cards: Sequence[Card]) -> bool:
     words = event.text.split()
     first = cards[0] if cards else None
-    return bool(words) and words[0].lower() == "setup" and isinstance(first, TextReply) and first.text.startswith("✅")
+    return (
+        bool(words)
+        and words[0].lower() == "setup"
+        and isinstance(first, TextReply)
+        and first.text.startswith("✅")
+    )
 
 
 def _explain(exc: BaseException | None) -> str:

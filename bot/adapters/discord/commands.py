@@ -56,7 +56,9 @@ class ResponsibilityGroup(app_commands.Group, name="responsibility", description
     @app_commands.command(name="leaderboard", description="This team's board, or the ranking of teams")
     @app_commands.describe(period="Which board (default: this week)")
     @app_commands.choices(period=BOARDS)
-    async def leaderboard(self, interaction: discord.Interaction[Any], period: Choice[str] | None = None) -> None:
+    async def leaderboard(
+        self, interaction: discord.Interaction[Any], period: Choice[str] | None = None
+    ) -> None:
         await self.runner(interaction)
 
     @app_commands.command(name="stats", description="Points, accuracy, streaks and weakest topics")
@@ -66,11 +68,15 @@ class ResponsibilityGroup(app_commands.Group, name="responsibility", description
 
     @app_commands.command(name="lookup", description="Who is responsible for a control on a service?")
     @app_commands.describe(service="The AWS service", control="What you want to know, e.g. OS patching")
-    async def lookup(self, interaction: discord.Interaction[Any], service: str, control: str | None = None) -> None:
+    async def lookup(
+        self, interaction: discord.Interaction[Any], service: str, control: str | None = None
+    ) -> None:
         await self.runner(interaction)
 
     @lookup.autocomplete("service")
-    async def _lookup_services(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+    async def _lookup_services(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
         return matching(self.services, current)
 
     @app_commands.command(name="learn", description="Start or resume the short onboarding course (by DM)")
@@ -88,7 +94,9 @@ class ResponsibilityGroup(app_commands.Group, name="responsibility", description
         await self.runner(interaction)
 
     # Admins (Manage Server, or the DISCORD_ADMIN_ROLE role) ---------------------------------------------
-    @app_commands.command(name="setup", description="Admins: make this channel a team, or change its settings")
+    @app_commands.command(
+        name="setup", description="Admins: make this channel a team, or change its settings"
+    )
     @app_commands.describe(
         time="Post time, HH:MM 24-hour (default 09:30)",
         tz="IANA time zone, e.g. Europe/Berlin",

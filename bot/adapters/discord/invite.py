@@ -36,7 +36,11 @@ def invite_url(application_id: str) -> str:
             "DISCORD_APPLICATION_ID must be the numeric Application ID from the Discord developer portal"
         )
     query = urlencode(
-        {"client_id": application_id.strip(), "scope": " ".join(SCOPES), "permissions": bot_permissions().value},
+        {
+            "client_id": application_id.strip(),
+            "scope": " ".join(SCOPES),
+            "permissions": bot_permissions().value,
+        },
         quote_via=quote,
     )
     return f"{AUTHORIZE_URL}?{query}"

@@ -90,7 +90,11 @@ def _embed(
         colour=COLOUR,
     )
     for name, value, inline in list(fields)[:FIELDS]:
-        embed.add_field(name=clip(name, FIELD_NAME) or "\u200b", value=clip(markdown(value), FIELD_VALUE) or "—", inline=inline)
+        embed.add_field(
+            name=clip(name, FIELD_NAME) or "\u200b",
+            value=clip(markdown(value), FIELD_VALUE) or "—",
+            inline=inline,
+        )
     if footer:
         embed.set_footer(text=clip(footer, FOOTER))
     return embed
@@ -118,7 +122,9 @@ def _rows(buttons: Sequence[Button], guild_id: int | None) -> tuple[tuple[Button
             cid = custom_id(b.action, b.value)  # drop the tenant before the data
         if len(cid) > MAX_CUSTOM_ID:
             continue  # cannot be represented; the grammar offers the same action as a command
-        specs.append(ButtonSpec(clip(b.label, LABEL), cid, _STYLES.get(b.style, discord.ButtonStyle.secondary)))
+        specs.append(
+            ButtonSpec(clip(b.label, LABEL), cid, _STYLES.get(b.style, discord.ButtonStyle.secondary))
+        )
     return tuple(tuple(specs[i : i + PER_ROW]) for i in range(0, len(specs), PER_ROW))
 
 
@@ -128,7 +134,9 @@ def _when(at: datetime) -> str:
 
 
 def _leader_line(row: LeaderRow) -> str:
-    return f"**{row.rank}.** {row.name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
+    return (
+        f"**{row.rank}.** {row.name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
+    )
 
 
 def _board_embed(card: LeaderboardCard) -> discord.Embed:
@@ -159,7 +167,8 @@ def render(card: Card, guild_id: int | None = None, footer_key: str = "") -> Ren
     if footer_key and rendered.embeds:
         first = rendered.embeds[0]
         text = first.footer.text or ""
-        first.set_footer(text=clip(f"{text} · {footer_key}" if text else footer_key, FOOTER))
+        room = FOOTER - len(footer_key) - 3  # the key must survive clipping: recovery looks for it
+        first.set_footer(text=f"{clip(text, room)} · {footer_key}" if text else footer_key)
     return Rendered(rendered.content, _fit(rendered.embeds), rendered.rows, rendered.file, footer_key)
 
 
@@ -175,7 +184,9 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             how = (
                 "Press a button below — your answer stays private until the reveal."
                 if card.mode == "buttons"
-                else "React with " + " · ".join(f"{o.emoji} {o.label}" for o in OPTIONS) + ". Your first reaction counts."
+                else "React with "
+                + " · ".join(f"{o.emoji} {o.label}" for o in OPTIONS)
+                + ". Your first reaction counts."
             )
             embed = _embed(
                 f"Who's responsible? — {card.service}",

@@ -49,6 +49,8 @@ POSITIONAL: Mapping[str, tuple[str, ...]] = {
     "flags": ("clear",),
 }
 SETUP_KEYS = ("time", "tz", "days", "window", "mode", "receipts")
+#: Options that the grammar spells as `keyword value` (e.g. `flags clear s-001`).
+KEYWORDS = frozenset({("flags", "clear")})
 
 
 def channel_ref(guild_id: int, channel_id: int) -> ChannelRef:
@@ -142,6 +144,8 @@ def command_text(data: Mapping[str, Any]) -> str:
         if option.get("type") == _BOOLEAN:
             if option["value"] is True:
                 words.append(key)
+        elif (name, key) in KEYWORDS:
+            words += [key, _word(option["value"], int(option.get("type", 3)))]
         elif key in ("reason", "control"):
             words.append(str(option["value"]).strip())  # free text: the grammar joins the rest of the words
         else:
@@ -154,7 +158,9 @@ def _role_names(user: discord.abc.User) -> list[str]:
     return [r.name for r in roles]
 
 
-def command_event(interaction: discord.Interaction[Any], admin_role: str | None, at: datetime) -> CommandIssued | None:
+def command_event(
+    interaction: discord.Interaction[Any], admin_role: str | None, at: datetime
+) -> CommandIssued | None:
     """A `/responsibility …` interaction in a server → CommandIssued; in a DM there is no tenant → None."""
     if interaction.guild_id is None or interaction.channel_id is None or interaction.data is None:
         return None
@@ -193,7 +199,7 @@ def parse_custom_id(raw: str) -> tuple[int | None, str, str] | None:
 
 def button_event(interaction: discord.Interaction[Any], at: datetime) -> ButtonPressed | None:
     """A press on one of our buttons → ButtonPressed with the post it sits on (for answer buttons)."""
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     raw = data.get("custom_id")
     parsed = parse_custom_id(raw) if isinstance(raw, str) else None
     if parsed is None:

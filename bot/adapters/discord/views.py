@@ -17,6 +17,8 @@ def build_view(rows: Sequence[Sequence[ButtonSpec]]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for index, row in enumerate(rows):
         for spec in row:
-            view.add_item(discord.ui.Button(label=spec.label, custom_id=spec.custom_id, style=spec.style, row=index))
+            view.add_item(
+                discord.ui.Button(label=spec.label, custom_id=spec.custom_id, style=spec.style, row=index)
+            )
     view.stop()
     return view

@@ -108,6 +108,7 @@ class SlackAdapter:
         clock: Clock | None = None,
         post_interval: float = 1.0,
         history_limit: int = 200,
+        retry_pause: float = 1.0,
     ) -> None:
         if mode == "socket" and not app_token:
             raise SlackSetupError(
@@ -130,6 +131,7 @@ class SlackAdapter:
         self._clock = clock or SystemClock()
         self._pacer = ChannelPacer(post_interval)
         self._history_limit = history_limit
+        self._retry_pause = retry_pause
         self._sink: EventSink | None = None
         self._handler: AsyncSocketModeHandler | None = None
         self._clients: dict[str, AsyncWebClient] = {}
@@ -153,8 +155,15 @@ class SlackAdapter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, repo: Repository, clock: Clock | None = None, post_interval: float = 1.0
+        cls,
+        settings: Settings,
+        repo: Repository,
+        clock: Clock | None = None,
+        post_interval: float = 1.0,
+        retry_pause: float = 1.0,
     ) -> SlackAdapter:
+        """The composition root's entry. `clock`, `post_interval` and `retry_pause` exist for tests (a fake
+        clock, no pacing, no jitter); production keeps the defaults."""
         mode = resolve_mode(settings)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -184,7 +193,7 @@ class SlackAdapter:
         elif settings.slack_bot_token is not None:
             token = settings.slack_bot_token.get_secret_value()
         return cls(
-            client=web_client(settings.slack_api_base_url, token),
+            client=web_client(settings.slack_api_base_url, token, retry_pause),
             mode=mode,
             app_token=app_token,
             signing_secret=secret,
@@ -194,6 +203,7 @@ class SlackAdapter:
             broadcast_reveal=settings.slack_broadcast_reveal,
             clock=clock,
             post_interval=post_interval,
+            retry_pause=retry_pause,
         )
 
     # Lifecycle --------------------------------------------------------------------------------------------
@@ -378,7 +388,7 @@ class SlackAdapter:
         bot = await self._store.async_find_bot(enterprise_id=None, team_id=workspace)
         if bot is None or not bot.bot_token:
             raise NotInstalled(f"the app is not installed in workspace {workspace}")
-        client = web_client(self._base.base_url, bot.bot_token)
+        client = web_client(self._base.base_url, bot.bot_token, self._retry_pause)
         self._clients[workspace] = client
         if bot.bot_user_id:
             self._bot_users[workspace] = bot.bot_user_id

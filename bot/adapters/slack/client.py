@@ -8,12 +8,17 @@ again.
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -43,16 +48,56 @@ class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
         return await super()._can_retry_async(state=state, request=request, response=response, error=error)
 
 
-def retry_handlers(rate_limit_retries: int = 3, server_error_retries: int = 2) -> list[AsyncRetryHandler]:
+class ScaledJitter(Jitter):
+    """Up to `scale` seconds of random jitter (slack_sdk's default is a fixed up-to-one-second)."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.random() * self.scale
+
+
+class RateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits Retry-After seconds plus up to `jitter` s), with the jitter adjustable:
+    0 in tests, so a 429 storm costs no wall-clock time there."""
+
+    def __init__(self, max_retry_count: int, jitter: float = 1.0) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.jitter = jitter
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("rate limited without a response")
+        retry_after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        try:
+            seconds = float(retry_after[0])
+        except (ValueError, IndexError):
+            seconds = 1.0
+        await asyncio.sleep(max(0.0, seconds) + random.random() * self.jitter)
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
+def retry_handlers(
+    rate_limit_retries: int = 3, server_error_retries: int = 2, pause: float = 1.0
+) -> list[AsyncRetryHandler]:
+    """`pause` scales the waits that aren't dictated by Slack (jitter, 5xx backoff); 0 only in tests."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5 * pause, jitter=ScaledJitter(pause))
     return [
-        AsyncConnectionErrorRetryHandler(),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-        IdempotentServerErrorRetryHandler(max_retry_count=server_error_retries),
+        AsyncConnectionErrorRetryHandler(interval_calculator=backoff),
+        RateLimitRetryHandler(rate_limit_retries, jitter=pause),
+        IdempotentServerErrorRetryHandler(max_retry_count=server_error_retries, interval_calculator=backoff),
     ]
 
 
-def web_client(base_url: str, token: str | None = None, rate_limit_retries: int = 3) -> AsyncWebClient:
+def web_client(base_url: str, token: str | None = None, pause: float = 1.0) -> AsyncWebClient:
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return AsyncWebClient(
-        token=token, base_url=base, retry_handlers=retry_handlers(rate_limit_retries), timeout=30
-    )
+    return AsyncWebClient(token=token, base_url=base, retry_handlers=retry_handlers(pause=pause), timeout=30)

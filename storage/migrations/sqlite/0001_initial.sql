@@ -65,8 +65,19 @@ CREATE TABLE member_scores (
     first_answer_at BIGINT NOT NULL,
     PRIMARY KEY (team_id, period, user_id)
 );
-CREATE INDEX member_scores_rank ON member_scores (team_id, period, points DESC, acc_bp DESC, first_answer_at);
+CREATE INDEX member_scores_rank ON member_scores (team_id, period, points DESC, acc_bp DESC, first_answer_at, user_id);
 CREATE INDEX member_scores_user ON member_scores (user_id);
+
+-- How many members of a team share each (points, accuracy) in a period: ranks are sums over these
+-- buckets instead of counts over every member ahead. Rebuilt for the team and period at each reveal.
+CREATE TABLE score_buckets (
+    team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+    period TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    acc_bp INTEGER NOT NULL,
+    members INTEGER NOT NULL,
+    PRIMARY KEY (team_id, period, points, acc_bp)
+);
 
 CREATE TABLE member_streaks (
     team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,

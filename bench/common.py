@@ -1,0 +1,57 @@
+"""What every benchmark returns, and the helpers they share."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    ratio: float
+    target: str
+    ok: bool
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("name")
+        return data
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine_facts() -> dict[str, str]:
+    mem = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as fh:
+            total_kb = int(fh.readline().split()[1])
+        mem = f"{total_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count()),
+        "memory": mem,
+    }

@@ -6,8 +6,10 @@ Matching, in order:
    service is named, the question is tried against the controls that hold for every service (`general`).
 2. The control: the remaining words, minus filler ("who", "the", "on"…), are compared with each entry's
    control name and keywords. Words match when one is a prefix of the other (patch / patches / patching) or
-   they share their first five letters (rotate / rotation). A keyword phrase found whole in the question adds
-   a bonus. The score is the share of the question's words that matched, plus the bonus.
+   they share their first five letters (rotate / rotation). Each question word is weighted by how rare it is
+   across the matrix (inverse document frequency), so "hypervisor" decides more than "patching". The score is
+   the weighted share of the question's words that matched, plus 0.5 when a keyword phrase of two or more
+   words is found whole in the question.
 3. Confidence: the best entry is the answer only if its score is at least 0.6 and no entry with a *different*
    party scores within 0.2 of it. Otherwise the answer is "not sure" with the closest entries listed.
    The service's own entries are tried first; only when none of them matches well enough are the `general`
@@ -16,8 +18,10 @@ Matching, in order:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from content.schema import Matrix, MatrixEntry, ServiceInfo
 
@@ -80,8 +84,14 @@ class Lookup:
                     self._aliases.append((toks, service))
         self._aliases.sort(key=lambda item: -len(item[0]))
         self._entries: dict[str, list[MatrixEntry]] = {}
+        self._vocab: dict[int, frozenset[str]] = {}
         for entry in matrix.entries:
             self._entries.setdefault(entry.service, []).append(entry)
+            vocab = set(words(entry.control))
+            for keyword in entry.keywords:
+                vocab.update(words(keyword))
+            self._vocab[id(entry)] = frozenset(vocab - _STOP)
+        self._all_vocab = list(self._vocab.values())
 
     def service_label(self, service_id: str) -> str:
         service = self._services.get(service_id)
@@ -110,24 +120,24 @@ class Lookup:
     def entries_for(self, service_id: str) -> list[MatrixEntry]:
         return list(self._entries.get(service_id, []))
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Lookup lives as long as the content it indexes
+    def weight(self, word: str) -> float:
+        """Rare words weigh more: log(1 + entries / entries whose vocabulary matches the word)."""
+        df = sum(1 for vocab in self._all_vocab if any(_match(word, v) for v in vocab))
+        return math.log(1 + len(self._all_vocab) / (df or 1))
+
     def score(self, entry: MatrixEntry, query: list[str], raw: str) -> float:
-        vocab = set(words(entry.control))
-        for keyword in entry.keywords:
-            vocab.update(words(keyword))
-        vocab -= _STOP
+        vocab = self._vocab.get(id(entry)) or frozenset(words(entry.control))
         if not query:
             return 0.0
-        matched = sum(1 for q in query if any(_match(q, v) for v in vocab))
+        total = sum(self.weight(q) for q in query)
+        matched = sum(self.weight(q) for q in query if any(_match(q, v) for v in vocab))
         phrase = " ".join(words(raw))
         bonus = max(
-            (
-                0.5
-                for k in (entry.control, *entry.keywords)
-                if len(words(k)) > 1 and " ".join(words(k)) in phrase
-            ),
+            (0.5 for k in (entry.control, *entry.keywords) if len(words(k)) > 1 and " ".join(words(k)) in phrase),
             default=0.0,
         )
-        return matched / len(query) + bonus
+        return matched / total + bonus
 
     def lookup(self, service_text: str, control_text: str = "") -> LookupResult:
         """`service_text` may be the whole question; `control_text` the rest of the words, if separate."""

@@ -23,12 +23,15 @@ def test_every_scenario_pack_loads(path: object) -> None:
 
 
 def test_bank_size_and_spread() -> None:
-    assert len(SCENARIOS) >= 40
+    assert len(SCENARIOS) >= 150
     services = {s.service for s in SCENARIOS}
+    assert len(services) >= 20
     for needed in ("EC2", "RDS", "S3", "Lambda", "WorkSpaces", "IAM"):
         assert any(needed in s for s in services), needed
     answers = Counter(s.answer for s in SCENARIOS)
     assert set(answers) == set(Party)
+    for party in Party:
+        assert answers[party] >= 0.2 * len(SCENARIOS), (party, answers)
     models = {s.model for s in SCENARIOS}
     assert {ServiceModel.IAAS, ServiceModel.MANAGED, ServiceModel.SERVERLESS, ServiceModel.SAAS} <= models
     assert {s.difficulty for s in SCENARIOS} == {1, 2, 3}
@@ -54,7 +57,16 @@ def test_no_two_prompts_are_near_identical() -> None:
     assert too_close == []
 
 
+def test_the_seed_cases_and_flips_are_covered() -> None:
+    text = {s.id: (s.prompt + " " + s.explanation).lower() for s in SCENARIOS}
+    for needle in ("0.0.0.0/0", "fargate", "node group", "container image", "durab", "inherit", "training"):
+        assert any(needle in t for t in text.values()), needle
+    arguable = [s for s in SCENARIOS if "arguable" in s.tags or "arguabl" in s.explanation.lower()]
+    assert arguable, "arguable answers must say so"
+
+
 def test_matrix_covers_the_core_services_and_general() -> None:
+    assert len(BUNDLE.matrix.entries) >= 120
     ids = {s.id for s in BUNDLE.matrix.services}
     assert {"ec2", "rds", "s3", "lambda", "workspaces", "iam", "general"} <= ids
     per_service = Counter(e.service for e in BUNDLE.matrix.entries)

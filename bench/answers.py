@@ -40,7 +40,9 @@ async def _engine_run(path: Path, members: int) -> float:
     await engine.tick()
     post = adapter.by_key[next(iter(adapter.by_key))]
     events = [
-        AnswerGiven(PostRef(channel, post.message_id), UserRef("slack", "T1", f"U{i:06d}"), TOKENS[i % 3], clock.now())
+        AnswerGiven(
+            PostRef(channel, post.message_id), UserRef("slack", "T1", f"U{i:06d}"), TOKENS[i % 3], clock.now()
+        )
         for i in range(members)
     ]
     began = now()

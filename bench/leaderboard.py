@@ -40,7 +40,10 @@ async def populate(repo: SqliteRepository, members: int, rounds: int, seed: int 
         await tx.executemany(
             "INSERT INTO rounds (id, team_id, local_date, scenario_id, topic, state, closes_at, claimed_at) "
             "VALUES ($1, $2, $3, $4, 'patching', 'revealed', $5, $5)",
-            [(i + 1, team.id, day.isoformat(), f"s{i}", ms(start + timedelta(days=i))) for i, day in enumerate(days)],
+            [
+                (i + 1, team.id, day.isoformat(), f"s{i}", ms(start + timedelta(days=i)))
+                for i, day in enumerate(days)
+            ],
         )
         for i, day in enumerate(days):
             base = ms(datetime.combine(day, start.timetz()))

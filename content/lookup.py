@@ -134,7 +134,11 @@ class Lookup:
         matched = sum(self.weight(q) for q in query if any(_match(q, v) for v in vocab))
         phrase = " ".join(words(raw))
         bonus = max(
-            (0.5 for k in (entry.control, *entry.keywords) if len(words(k)) > 1 and " ".join(words(k)) in phrase),
+            (
+                0.5
+                for k in (entry.control, *entry.keywords)
+                if len(words(k)) > 1 and " ".join(words(k)) in phrase
+            ),
             default=0.0,
         )
         return matched / total + bonus

@@ -7,10 +7,10 @@ integer epoch milliseconds and dates as ISO text, so the same statements and val
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 Row = Mapping[str, Any]

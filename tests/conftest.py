@@ -20,7 +20,9 @@ async def _postgres_repo() -> AsyncIterator[Repository]:
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     try:
         import asyncpg
     except ImportError:
@@ -56,8 +58,8 @@ async def repo(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterato
         finally:
             await r.close()
     else:
-        async for r in _postgres_repo():
-            yield r
+        async for pg in _postgres_repo():
+            yield pg
 
 
 @pytest.fixture

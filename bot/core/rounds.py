@@ -12,8 +12,8 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bot.core.clock import Clock
 from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef

@@ -37,7 +37,9 @@ MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
         ("export month", c.Export(Period.MONTH)),
         (
             "setup time 07:05 tz America/New_York days mon,wed,fri window 90m mode buttons receipts off",
-            c.Setup(time(7, 5), "America/New_York", frozenset({0, 2, 4}), 90, None, AnswerMode.BUTTONS, False),
+            c.Setup(
+                time(7, 5), "America/New_York", frozenset({0, 2, 4}), 90, None, AnswerMode.BUTTONS, False
+            ),
         ),
         ("setup window until 13:00", c.Setup(close_time=time(13, 0))),
         ("setup days mon-thu", c.Setup(days=frozenset({0, 1, 2, 3}))),
@@ -75,7 +77,11 @@ def test_bad_input_names_what_was_wrong(text: str, names: str) -> None:
 async def test_usage_error_reply_changes_nothing(sqlite_repo: Repository) -> None:
     h = Harness.build(sqlite_repo, MONDAY)
     (reply,) = await h.command("setup time 9.30")
-    assert isinstance(reply, TextReply) and "9.30" in reply.text and "Usage: `/responsibility setup" in reply.text
+    assert (
+        isinstance(reply, TextReply)
+        and "9.30" in reply.text
+        and "Usage: `/responsibility setup" in reply.text
+    )
     assert await sqlite_repo.get_team(h.channel()) is None
 
 
@@ -123,7 +129,16 @@ async def test_export_is_a_csv_with_the_documented_columns(sqlite_repo: Reposito
     (export,) = await h.command("export week")
     assert isinstance(export, FileCard) and export.filename.endswith(".csv")
     rows = list(csv.reader(io.StringIO(export.content)))
-    assert rows[0] == ["person", "person_id", "team", "rounds_answered", "correct", "points", "period", "course"]
+    assert rows[0] == [
+        "person",
+        "person_id",
+        "team",
+        "rounds_answered",
+        "correct",
+        "points",
+        "period",
+        "course",
+    ]
     by_id = {r[1]: r for r in rows[1:]}
     assert by_id["ann"][3:6] == ["1", "1", "10"]
     assert "'=cmd" in by_id  # a formula-looking id is neutralised for spreadsheets

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.events import UserRef
-from bot.core.messages import LeaderboardCard, RevealCard, ScenarioCard, TextReply
+from bot.core.messages import LeaderboardCard, RevealCard, TextReply
 from bot.core.model import RoundState
 from bot.core.ports import CollectedAnswer
 from bot.core.scoring import CORRECT_POINTS

@@ -67,7 +67,9 @@ def test_leitner_boxes() -> None:
     assert due_after(1, MONDAY) == MONDAY + timedelta(days=1)
 
 
-async def test_practice_brings_missed_scenarios_back_and_never_touches_points(sqlite_repo: Repository) -> None:
+async def test_practice_brings_missed_scenarios_back_and_never_touches_points(
+    sqlite_repo: Repository,
+) -> None:
     h = Harness.build(sqlite_repo, MONDAY)
     (card,) = await h.command("quiz", uid="ann", admin=False)
     assert isinstance(card, PracticeCard)

@@ -24,7 +24,12 @@ def test_streak_bonus_is_capped() -> None:
 def test_streak_continues_only_from_the_previous_round() -> None:
     streaks = {"ann": Streak(3, 3, 41), "bob": Streak(5, 5, 39), "cid": Streak(2, 2, 41)}
     awards = score_round(
-        [_answer("ann", Party.AWS), _answer("bob", Party.AWS), _answer("cid", Party.SHARED), _answer("new", Party.AWS)],
+        [
+            _answer("ann", Party.AWS),
+            _answer("bob", Party.AWS),
+            _answer("cid", Party.SHARED),
+            _answer("new", Party.AWS),
+        ],
         Party.AWS,
         previous_round_id=41,
         streaks=streaks,

@@ -31,9 +31,16 @@ def test_remaining_in_cycle_restarts_when_everything_was_seen() -> None:
 
 def test_weak_topics_are_preferred() -> None:
     bank = small_bundle(40).scenarios
-    stats = {"encryption": (50, 5), "patching": (50, 48), "network-security": (50, 48), "physical-security": (50, 48)}
+    stats = {
+        "encryption": (50, 5),
+        "patching": (50, 48),
+        "network-security": (50, 48),
+        "physical-security": (50, 48),
+    }
     picks = Counter(
-        choose_scenario(bank, [], stats, [], seed=3, team_id=1, local_date=date(2026, 1, 1) + timedelta(days=i)).topic
+        choose_scenario(
+            bank, [], stats, [], seed=3, team_id=1, local_date=date(2026, 1, 1) + timedelta(days=i)
+        ).topic
         for i in range(2000)
     )
     assert picks["encryption"] > 1.5 * picks["patching"], picks

@@ -13,7 +13,9 @@ from content.loader import load_bundle
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def respbot(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def respbot(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
@@ -55,7 +57,13 @@ def test_lookup_json_answers_from_the_matrix() -> None:
     assert json.loads(run.stdout)["party"] == "customer"
     run = respbot("lookup", "Amazon RDS", "database engine patching", "--json")
     payload = json.loads(run.stdout)
-    assert payload["party"] == "aws" and set(payload) == {"service", "control", "party", "reason", "reference"}
+    assert payload["party"] == "aws" and set(payload) == {
+        "service",
+        "control",
+        "party",
+        "reason",
+        "reference",
+    }
 
 
 def test_lookup_unknown_service_and_unmatched_control_exit_1() -> None:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from content.loader import ContentBundle
-from content.schema import CheckQuestion, Lesson, Matrix, MatrixEntry, Party, Scenario, ServiceInfo, ServiceModel
+from content.schema import (
+    CheckQuestion,
+    Lesson,
+    Matrix,
+    MatrixEntry,
+    Party,
+    Scenario,
+    ServiceInfo,
+    ServiceModel,
+)
 
 TOPICS = ("patching", "network-security", "encryption", "physical-security")
-REF = "https://docs.aws.amazon.com/whitepapers/latest/aws-risk-and-compliance/shared-responsibility-model.html"
+REF = (
+    "https://docs.aws.amazon.com/whitepapers/latest/aws-risk-and-compliance/shared-responsibility-model.html"
+)
 
 
 def scenario(i: int, topic: str | None = None, answer: Party | None = None) -> Scenario:
@@ -45,7 +56,9 @@ def small_bundle(count: int = 12, lessons: int = 3) -> ContentBundle:
     matrix = Matrix(
         services=[
             ServiceInfo(id="ec2", name="Amazon EC2", model=ServiceModel.IAAS, aliases=["ec2", "amazon ec2"]),
-            ServiceInfo(id="rds", name="Amazon RDS", model=ServiceModel.MANAGED, aliases=["rds", "amazon rds"]),
+            ServiceInfo(
+                id="rds", name="Amazon RDS", model=ServiceModel.MANAGED, aliases=["rds", "amazon rds"]
+            ),
         ],
         entries=[
             MatrixEntry(

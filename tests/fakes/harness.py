@@ -39,7 +39,9 @@ class Harness:
     ) -> Harness:
         clock = FakeClock(start)
         adapter = adapter or RecordingAdapter(platform)
-        engine = Engine(repo, content or small_bundle(), clock, {platform: adapter}, config or EngineConfig(seed=7))
+        engine = Engine(
+            repo, content or small_bundle(), clock, {platform: adapter}, config or EngineConfig(seed=7)
+        )
         return cls(repo, clock, adapter, engine, platform, workspace)
 
     def user(self, uid: str, name: str | None = None, workspace: str | None = None) -> UserRef:
@@ -49,7 +51,12 @@ class Harness:
         return ChannelRef(self.platform, workspace or self.workspace, cid)
 
     async def command(
-        self, text: str, uid: str = "admin", admin: bool = True, channel: ChannelRef | None = None, name: str = ""
+        self,
+        text: str,
+        uid: str = "admin",
+        admin: bool = True,
+        channel: ChannelRef | None = None,
+        name: str = "",
     ) -> list[Card]:
         ch = channel or self.channel()
         user = self.user(uid, workspace=ch.workspace_id)
@@ -63,7 +70,9 @@ class Harness:
     async def press(self, uid: str, action: str, value: str, post: PostRef | None = None) -> list[Card]:
         return list(
             await self.engine.handle(
-                ButtonPressed(self.user(uid), post.channel if post else None, action, value, self.clock.now(), post)
+                ButtonPressed(
+                    self.user(uid), post.channel if post else None, action, value, self.clock.now(), post
+                )
             )
         )
 

@@ -199,7 +199,9 @@ async def test_forget_person_leaves_no_row_behind(repo: Repository) -> None:
         "audit_log",
     ]  # fmt: skip
     for table in tables:
-        count = await db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = $1 AND {_tenant_filter(table)}", "gone")
+        count = await db.fetchval(
+            f"SELECT COUNT(*) FROM {table} WHERE user_id = $1 AND {_tenant_filter(table)}", "gone"
+        )
         assert count == 0, table
     assert await repo.practice_totals(user("gone", "T2")) == (1, 1)
     periods = await repo.team_periods(Tenant("slack", "T1"), ["all"])

@@ -30,6 +30,10 @@ class Repository(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise if the database does not answer (for /healthz)."""
+        ...
+
     # Teams -----------------------------------------------------------------------------------------------
     async def save_team(
         self,

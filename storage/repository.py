@@ -130,6 +130,9 @@ class SqlRepository:
     async def close(self) -> None:
         await self.db.close()
 
+    async def ping(self) -> None:
+        await self.db.fetchval("SELECT 1")
+
     # Teams -----------------------------------------------------------------------------------------------
     async def save_team(
         self,

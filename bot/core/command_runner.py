@@ -308,6 +308,8 @@ class CommandRunner:
         await self.repo.add_audit(event.user, "post-now", team.name, now)
         if rnd is None:
             return TextReply("Today's scenario has already been posted in this channel.")
+        if rnd.message_id is None:
+            return TextReply("The platform did not accept the post just now; it will be retried in a minute or two.")
         return TextReply(f"📣 Posted today's scenario (round {rnd.id}).")
 
     async def export(self, event: CommandIssued, period: Period, now: datetime) -> Card:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
 from bot.core.command_runner import CommandRunner
+from bot.core.commands import USAGE
 from bot.core.events import (
     AnswerGiven,
     AnswerWithdrawn,
@@ -22,6 +24,7 @@ from bot.core.onboarding import Onboarding
 from bot.core.ports import PlatformAdapter
 from bot.core.practice import Practice
 from bot.core.rounds import RoundService, TickReport
+from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
 from storage.protocol import Repository
 
@@ -50,14 +53,16 @@ class Engine:
         clock: Clock,
         adapters: Mapping[str, PlatformAdapter],
         config: EngineConfig | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        self.telemetry: Telemetry = telemetry or NullTelemetry()
         self.repo = repo
         self.content = content
         self.clock = clock
         self.adapters = dict(adapters)
         self.rounds = RoundService(
-            repo, content, clock, self.adapters, self.config.seed, self.config.flag_threshold
+            repo, content, clock, self.adapters, self.config.seed, self.config.flag_threshold, self.telemetry
         )
         self.onboarding = Onboarding(
             repo,
@@ -105,7 +110,13 @@ class Engine:
                 log.debug("reaction removed; the first answer stays locked")
                 return []
             case CommandIssued():
-                return await self.commands.run(event, now)
+                began = time.perf_counter()  # a duration for /metrics, not domain time
+                try:
+                    return await self.commands.run(event, now)
+                finally:
+                    name = event.text.split(maxsplit=1)[0].lower()[:20] if event.text.strip() else "help"
+                    known = name if name in USAGE else "other"
+                    self.telemetry.command_handled(known, time.perf_counter() - began)
             case MemberJoined():
                 is_team = event.channel is not None and await self.repo.get_team(event.channel) is not None
                 await self.onboarding.on_member_joined(event, is_team)

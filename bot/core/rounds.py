@@ -24,6 +24,7 @@ from bot.core.ports import CollectedAnswer, PlatformAdapter
 from bot.core.schedule_math import close_at, following_post, local_date, zone
 from bot.core.scoring import score_round
 from bot.core.selection import choose_scenario
+from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
 from content.schema import Party, Scenario
 from storage.protocol import Repository
@@ -75,7 +76,9 @@ class RoundService:
         adapters: Mapping[str, PlatformAdapter],
         seed: int,
         flag_threshold: int,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self.telemetry: Telemetry = telemetry or NullTelemetry()
         self.repo = repo
         self.content = content
         self.clock = clock
@@ -152,6 +155,7 @@ class RoundService:
         try:
             post = await adapter.post_card(team.channel, card, f"round-{rnd.id}")
         except Exception:
+            self.telemetry.platform_error(team.channel.platform, "post")
             log.exception(
                 "posting round %s failed; it will be retried when its lease runs out",
                 rnd.id,
@@ -159,6 +163,7 @@ class RoundService:
             )
             return False
         await self.repo.mark_posted(rnd.id, post.message_id, self.clock.now())
+        self.telemetry.round_posted(team.channel.platform)
         log.info(
             "posted round %s to team %s", rnd.id, team.id, extra={"round_id": rnd.id, "team_id": team.id}
         )
@@ -216,6 +221,7 @@ class RoundService:
             return [TextReply("This round is closed — the answer is in the thread.")] if via_button else []
         stored = await self.repo.record_answer(rnd.id, event.user, choice, event.at)
         if stored:
+            self.telemetry.answer_recorded(event.user.platform, "button" if via_button else "reaction")
             option = option_for(choice)
             text = (
                 f"Your answer *{option.label}* {option.emoji} is locked in. "
@@ -359,6 +365,7 @@ class RoundService:
         post = PostRef(team.channel, rnd.message_id)
         reply = await self.adapters[team.channel.platform].reply_thread(post, card, f"reveal-{rnd.id}")
         await self.repo.mark_reveal_posted(rnd.id, reply.message_id)
+        self.telemetry.round_revealed(team.channel.platform)
         return True
 
 

@@ -20,13 +20,18 @@ class Scheduler:
         self._stopping.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        expected = loop.time()
         while not self._stopping.is_set():
+            # Lag: how much later than planned this tick starts (an overloaded loop or a slow last tick).
+            self.engine.telemetry.scheduler_lag(max(0.0, loop.time() - expected))
             try:
                 report = await self.engine.tick()
                 if report.posted or report.revealed or report.skipped or report.recovered:
                     log.info("scheduler tick: %s", report)
             except Exception:
                 log.exception("scheduler tick failed; retrying on the next tick")
+            expected = loop.time() + self.interval
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
             except TimeoutError:

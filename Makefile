@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test test-slow lint bench demo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(BIN)/.installed-dev
 
 test: lint
 	$(BIN)/pytest
+
+# The long suites: thousands of property-test examples and the full crash harness.
+test-slow: lint
+	HYPOTHESIS_PROFILE=slow $(BIN)/pytest -m "slow or not slow"
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench

@@ -16,7 +16,7 @@ import signal
 from aiohttp import web
 
 from bot.config import Settings
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock, FileClock, SystemClock
 from bot.core.engine import Engine, EngineConfig
 from bot.core.ports import PlatformAdapter
 from bot.core.scheduler import Scheduler
@@ -59,7 +59,7 @@ class Application:
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.clock = clock or SystemClock()
+        self.clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
         self.telemetry = PrometheusTelemetry()
         self.repo: Repository | None = None
         self.engine: Engine | None = None

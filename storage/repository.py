@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.model import (
     AnswerMode,
@@ -494,6 +495,7 @@ class SqlRepository:
                 right,
             )
             await self._count_round(tx, result, len(awards), sum(a.points for a in awards))
+            crashpoint("mid-scoring")  # everything written, nothing committed
         return True
 
     @staticmethod

@@ -36,3 +36,18 @@ class ManualClock:
         if when.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware time")
         self._now = when.astimezone(UTC)
+
+
+class FileClock:
+    """Time read from a file holding an ISO-8601 instant: lets the fault harness (tests/faults) move a real
+    bot process through days in seconds. Selected with the CLOCK_FILE setting; never used in production."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        with open(self.path, encoding="utf-8") as fh:
+            when = datetime.fromisoformat(fh.read().strip())
+        if when.tzinfo is None:
+            raise ValueError(f"{self.path}: the clock file needs a timezone-aware instant")
+        return when.astimezone(UTC)

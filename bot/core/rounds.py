@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from bot.core.clock import Clock
+from bot.core.crashpoints import crashpoint
 from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef
 from bot.core.leaderboard import Period, leader_rows, period_key, period_keys
 from bot.core.messages import OPTIONS, Button, Card, RevealCard, ScenarioCard, TextReply, option_for
@@ -122,6 +123,7 @@ class RoundService:
         )
         if claimed is None:
             return False  # another worker (or an earlier run) has today's round
+        crashpoint("after-claim")
         return await self.publish(team, claimed, scenario)
 
     async def choose(self, team: Team, day: date) -> Scenario:
@@ -162,6 +164,7 @@ class RoundService:
                 extra={"round_id": rnd.id, "team_id": team.id},
             )
             return False
+        crashpoint("after-post")
         await self.repo.mark_posted(rnd.id, post.message_id, self.clock.now())
         self.telemetry.round_posted(team.channel.platform)
         log.info(
@@ -221,6 +224,7 @@ class RoundService:
             return [TextReply("This round is closed — the answer is in the thread.")] if via_button else []
         stored = await self.repo.record_answer(rnd.id, event.user, choice, event.at)
         if stored:
+            crashpoint("after-answer")
             self.telemetry.answer_recorded(event.user.platform, "button" if via_button else "reaction")
             option = option_for(choice)
             text = (
@@ -291,6 +295,7 @@ class RoundService:
             ):
                 return False
             state = RoundState.CLOSING
+            crashpoint("after-close")
         if state is RoundState.CLOSING and not await self.score(team, rnd, now):
             return False
         return await self.post_reveal(team, rnd)
@@ -328,6 +333,7 @@ class RoundService:
             revealed_at=now,
         )
         done = await self.repo.finish_round(result)
+        crashpoint("after-scoring")
         if done:
             log.info(
                 "scored round %s: %d answers (%d reconciled)", rnd.id, len(every), len(reconciled),

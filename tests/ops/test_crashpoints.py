@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-    full.pop("RESPBOT_CRASH_AT", None) if "RESPBOT_CRASH_AT" not in env else None
+    full = {k: v for k, v in os.environ.items() if not k.startswith("RESPBOT_CRASH")}
+    full.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run([sys.executable, "-c", CODE], env=full, capture_output=True, text=True, timeout=60)
 
 

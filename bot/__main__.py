@@ -212,6 +212,27 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discord_invite_url(args: argparse.Namespace) -> int:
+    from bot.adapters.discord.invite import invite_url
+    from bot.config import Settings
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    app_id = args.application_id or settings.discord_application_id
+    if not app_id:
+        print(
+            "respbot: set DISCORD_APPLICATION_ID (Discord developer portal → your app → General Information) "
+            "or pass --application-id",
+            file=sys.stderr,
+        )
+        return 1
+    if not app_id.isdigit():
+        print(f"respbot: {app_id!r} is not a Discord application id (a number)", file=sys.stderr)
+        return 1
+    print(invite_url(app_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="respbot", description="Who's Responsible? — the AWS Shared Responsibility study bot"
@@ -252,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply pending migrations")
     up.add_argument("--url", help="DATABASE_URL to upgrade (default: the setting)")
     up.set_defaults(func=cmd_db_upgrade)
+
+    discord = sub.add_parser("discord", help="Discord tools")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    invite = discord_sub.add_parser("invite-url", help="the OAuth2 URL that adds the bot to a server")
+    invite.add_argument("--application-id", help="default: DISCORD_APPLICATION_ID")
+    invite.set_defaults(func=cmd_discord_invite_url)
     return parser
 
 

@@ -101,3 +101,13 @@ def test_db_upgrade_on_a_new_file(tmp_path: Path) -> None:
     assert run.returncode == 0 and "applied 0001_initial.sql" in run.stdout
     run = respbot("db", "upgrade", "--url", url)
     assert run.returncode == 0 and "already up to date" in run.stdout
+
+
+def test_discord_invite_url() -> None:
+    run = respbot("discord", "invite-url", "--application-id", "123456789012345678")
+    assert run.returncode == 0, run.stderr
+    url = run.stdout.strip()
+    assert url.startswith("https://discord.com/oauth2/authorize?") and "client_id=123456789012345678" in url
+    assert "applications.commands" in url
+    run = respbot("discord", "invite-url")
+    assert run.returncode == 1 and "DISCORD_APPLICATION_ID" in run.stderr

@@ -39,6 +39,9 @@ DEFAULT_API = "https://discord.com/api/v10"
 #: How many recent messages to search for our own post when a retry comes after the nonce window.
 HISTORY_SCAN = 50
 REACTION_PAGE = 100
+DRAIN_SECONDS = 5.0
+#: Task names discord.py gives event handlers and app-command invocations.
+HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker")
 
 
 def intents_for(members: bool) -> discord.Intents:
@@ -73,6 +76,7 @@ def point_at(api_base_url: str, gateway_url: str | None) -> None:
     """discord.py keeps the REST base and the default gateway as class attributes: process-wide, so one
     process talks to one Discord (the real one, or a FakeDiscord in tests)."""
     discord.http.Route.BASE = api_base_url.rstrip("/")
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice: no warnings about it
     if gateway_url:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
@@ -223,9 +227,12 @@ class DiscordAdapter:
             log.info("synced %d global application command(s)", len(synced))
 
     async def stop(self) -> None:
+        """Let handlers already running finish (an answer being stored, a receipt being sent), then close."""
         client, task = self._client, self._task
+        await _drain_handlers(DRAIN_SECONDS)
         if client is not None and not client.is_closed():
             await client.close()
+        await _drain_handlers(DRAIN_SECONDS)
         if task is not None:
             try:
                 await asyncio.wait_for(task, 10)
@@ -418,6 +425,14 @@ def _message_kwargs(r: Rendered) -> dict[str, Any]:
     if not r.content and not r.embeds and r.file is None:
         kwargs["content"] = "—"
     return kwargs
+
+
+async def _drain_handlers(within: float) -> None:
+    """discord.py runs each event handler (and each app command) as its own task."""
+    current = asyncio.current_task()
+    running = [t for t in asyncio.all_tasks() if t is not current and t.get_name().startswith(HANDLER_TASKS)]
+    if running:
+        await asyncio.wait(running, timeout=within)
 
 
 def _marks(embed: discord.Embed, key: str) -> bool:

@@ -212,6 +212,25 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from storage import redact_url
+    from storage.copy import CopyError, copy_database
+    from storage.migrate import DatabaseTooNewError
+
+    try:
+        report = asyncio.run(copy_database(args.source, args.target))
+    except (CopyError, DatabaseTooNewError, ValueError) as exc:
+        print(f"respbot: copy refused: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"respbot: cannot reach a database: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    print(f"copied {redact_url(args.source)} → {redact_url(args.target)}")
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def cmd_discord_invite_url(args: argparse.Namespace) -> int:
     from bot.adapters.discord.invite import invite_url
     from bot.config import Settings
@@ -273,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply pending migrations")
     up.add_argument("--url", help="DATABASE_URL to upgrade (default: the setting)")
     up.set_defaults(func=cmd_db_upgrade)
+    copy = db_sub.add_parser("copy", help="copy every table to an empty database (e.g. SQLite → PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, help="source DATABASE_URL")
+    copy.add_argument("--to", dest="target", required=True, help="target DATABASE_URL (must be empty)")
+    copy.set_defaults(func=cmd_db_copy)
 
     discord = sub.add_parser("discord", help="Discord tools")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)

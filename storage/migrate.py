@@ -40,6 +40,14 @@ def migrations_for(engine: str) -> list[Migration]:
 
 
 async def current_version(db: Database) -> int:
+    if db.engine == "postgres":
+        # CREATE TABLE IF NOT EXISTS races with itself in PostgreSQL (a unique violation in pg_type):
+        # instances starting together on a fresh database take turns here too.
+        async with db.transaction() as tx:
+            await tx.execute("SELECT pg_advisory_xact_lock(4242001)")
+            await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            value = await tx.fetchval("SELECT MAX(version) FROM schema_version")
+        return int(value or 0)
     await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     value = await db.fetchval("SELECT MAX(version) FROM schema_version")
     return int(value or 0)

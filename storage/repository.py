@@ -37,6 +37,13 @@ _TEAM_COLUMNS = (
 )
 _ROUND_COLUMNS = "id, team_id, local_date, scenario_id, state, closes_at, message_id, posted_at, lease_until, reveal_message_id"
 _RANK_ORDER = "points DESC, acc_bp DESC, first_answer_at ASC, user_id ASC"
+_RECORD_ANSWER = (
+    "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
+    "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), 'live' "
+    "WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND state = 'posted') "
+    "ON CONFLICT (round_id, user_id) DO NOTHING"
+)
+_RECORD_ANSWER_LOCKED = _RECORD_ANSWER.replace("state = 'posted')", "state = 'posted' FOR SHARE)")
 
 
 def _team(row: Row) -> Team:
@@ -336,8 +343,12 @@ class SqlRepository:
         return [_round(r) for r in rows]
 
     async def mark_reveal_posted(self, round_id: int, message_id: str) -> None:
+        # The first reveal recorded stays recorded: a late duplicate never overwrites it.
         await self.db.execute(
-            "UPDATE rounds SET reveal_message_id = $2, lease_until = NULL WHERE id = $1", round_id, message_id
+            "UPDATE rounds SET reveal_message_id = $2, lease_until = NULL "
+            "WHERE id = $1 AND reveal_message_id IS NULL",
+            round_id,
+            message_id,
         )
 
     async def team_scenarios(self, team_id: int) -> list[str]:
@@ -364,12 +375,12 @@ class SqlRepository:
 
     # Answers and scoring ---------------------------------------------------------------------------------
     async def record_answer(self, round_id: int, user: UserRef, choice: Party, at: datetime) -> bool:
+        # On PostgreSQL the round row is share-locked while the answer goes in, so closing the round
+        # (posted → closing) waits for an answer already being stored, and the scorer then sees it.
+        # SQLite serialises writers anyway.
+        statement = _RECORD_ANSWER_LOCKED if self.engine == "postgres" else _RECORD_ANSWER
         changed = await self.db.execute(
-            "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
-            "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), "
-            "'live' WHERE EXISTS "
-            "(SELECT 1 FROM rounds WHERE id = $1 AND state = 'posted') "
-            "ON CONFLICT (round_id, user_id) DO NOTHING",
+            statement,
             round_id,
             user.user_id,
             user.display_name or user.user_id,
@@ -419,7 +430,8 @@ class SqlRepository:
         }
 
     async def finish_round(self, result: RoundResult) -> bool:
-        awards = result.awards
+        # One order for every transaction that upserts a team's member rows, so two never deadlock.
+        awards = sorted(result.awards, key=lambda a: a.user.user_id)
         async with self.db.transaction() as tx:
             closed = await tx.execute(
                 "UPDATE rounds SET state = 'revealed', revealed_at = $2 WHERE id = $1 AND state = 'closing'",

@@ -183,6 +183,11 @@ class RoundService:
                 continue
             if not await self.repo.take_lease(rnd.id, now, now + LEASE):
                 continue
+            # The list may be stale: another instance may have posted it since. Holding the lease, re-read.
+            fresh = await self.repo.get_round(rnd.id)
+            if fresh is None or fresh.state is not RoundState.CLAIMED:
+                continue
+            rnd = fresh
             team = await self.repo.get_team_by_id(rnd.team_id)
             scenario = self.content.scenarios.get(rnd.scenario_id)
             if team is None or scenario is None:
@@ -275,6 +280,11 @@ class RoundService:
         for rnd in await self.repo.due_reveals(now, BATCH, self.platforms):
             if not await self.repo.take_lease(rnd.id, now, now + LEASE):
                 continue
+            # The list may be stale: another instance may have revealed it since. Holding the lease, re-read.
+            fresh = await self.repo.get_round(rnd.id)
+            if fresh is None or not _needs_reveal(fresh):
+                continue
+            rnd = fresh
             try:
                 if await self.reveal(rnd, now):
                     revealed += 1
@@ -373,6 +383,12 @@ class RoundService:
         await self.repo.mark_reveal_posted(rnd.id, reply.message_id)
         self.telemetry.round_revealed(team.channel.platform)
         return True
+
+
+def _needs_reveal(rnd: Round) -> bool:
+    return rnd.state in (RoundState.POSTED, RoundState.CLOSING) or (
+        rnd.state is RoundState.REVEALED and rnd.reveal_message_id is None
+    )
 
 
 def reconcile(

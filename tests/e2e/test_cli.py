@@ -111,3 +111,14 @@ def test_discord_invite_url() -> None:
     assert "applications.commands" in url
     run = respbot("discord", "invite-url")
     assert run.returncode == 1 and "DISCORD_APPLICATION_ID" in run.stderr
+
+
+def test_db_copy_between_two_sqlite_files(tmp_path: Path) -> None:
+    source, target = f"sqlite:///{tmp_path}/a.db", f"sqlite:///{tmp_path}/b.db"
+    demo = respbot("demo", "--days", "2", "--seed", "3", "--script", "-", "--db", source, stdin="a\nc\n")
+    assert demo.returncode == 0, demo.stderr
+    run = respbot("db", "copy", "--from", source, "--to", target)
+    assert run.returncode == 0, run.stderr
+    assert "answers" in run.stdout and "member_scores" in run.stdout
+    again = respbot("db", "copy", "--from", source, "--to", target)
+    assert again.returncode == 1 and "refused" in again.stderr  # the target is no longer empty

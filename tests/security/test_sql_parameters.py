@@ -23,6 +23,8 @@ ALLOWED_NAMES = {
     "tenant_teams",
     "table",
 }
+# A statement chosen between two fixed constants (e.g. with or without FOR SHARE).
+ALLOWED_NAMES |= {"statement"}
 ALLOWED_CALLS = {"_marks", "_tenant_filter"}
 # The drivers pass the caller's statement through; `db copy` names tables and columns read from the
 # database's own catalog, always quoted with `_q` (identifiers, never row data).

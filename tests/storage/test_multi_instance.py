@@ -114,7 +114,9 @@ class FakePlatform:
         self.repeats: Counter[str] = Counter()  # "post" / "thread": repeated keys answered from the dedupe
         self.receipts = 0
 
-    def deliver(self, channel: ChannelRef, card: Card, key: str, thread_of: str | None, sender: str) -> Delivered:
+    def deliver(
+        self, channel: ChannelRef, card: Card, key: str, thread_of: str | None, sender: str
+    ) -> Delivered:
         found = self._by_key.get((channel, key))
         if found is not None:
             self.repeats["thread" if thread_of else "post"] += 1
@@ -427,7 +429,9 @@ async def setup_team(inst: Instance, channel: ChannelRef, text: str, now: dateti
     assert isinstance(reply, TextReply) and reply.text.startswith("✅"), reply
 
 
-def expected_rounds(settings: TeamSettings, setup_at: datetime, until: datetime) -> list[tuple[date, datetime]]:
+def expected_rounds(
+    settings: TeamSettings, setup_at: datetime, until: datetime
+) -> list[tuple[date, datetime]]:
     """(local date, close instant) of every round whose post time falls in (setup_at, until]."""
     out = []
     day, at = next_post(settings, setup_at)
@@ -569,7 +573,9 @@ async def check_exactly_once(
     figures: Counter[str] = Counter()
     for channel, team_id in teams.items():
         mine = [r for r in db_rounds if int(r["team_id"]) == team_id]
-        assert [date.fromisoformat(r["local_date"]) for r in mine] == [d for d, _ in expected[channel]], channel
+        assert [date.fromisoformat(r["local_date"]) for r in mine] == [d for d, _ in expected[channel]], (
+            channel
+        )
         in_order: list[tuple[int, Party]] = []
         for r in mine:
             rid = int(r["id"])
@@ -605,7 +611,9 @@ async def check_exactly_once(
         assert board == totals, channel
         got_streaks = {
             r["user_id"]: (int(r["current"]), int(r["best"]))
-            for r in await rows(observer, "SELECT user_id, current, best FROM member_streaks WHERE team_id = $1", team_id)
+            for r in await rows(
+                observer, "SELECT user_id, current, best FROM member_streaks WHERE team_id = $1", team_id
+            )
         }
         assert got_streaks == streaks, channel
         period = await observer.db.fetchrow(
@@ -627,14 +635,17 @@ async def check_exactly_once(
 
 
 # The 60-day race -----------------------------------------------------------------------------------------
-RACE_START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a Monday; the 60 days cross US, EU and Sydney DST changes
+# A Monday; the 60 days cross the US, EU and Sydney DST changes.
+RACE_START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 RACE_DAYS = 60
 RACE_TEAMS = 20
 STEP = timedelta(minutes=15)  # every post time and zone offset is on a quarter hour
 KILL_EVERY = timedelta(days=6)
 
 
-async def next_tick(observer: SqlRepository, now: datetime, end: datetime, also: Sequence[datetime]) -> datetime:
+async def next_tick(
+    observer: SqlRepository, now: datetime, end: datetime, also: Sequence[datetime]
+) -> datetime:
     """The next scheduler tick on the STEP grid at which anything is due: ticks where nothing is due are
     skipped (they only make the run slower), ticks where something is due are never missed."""
     due = await observer.db.fetchrow(
@@ -825,7 +836,11 @@ async def test_killed_instance_work_is_finished_by_another(pg_schema: str, point
 
         board = {s.user_id: s.points for s in await observer.top_scores(team.id, "all", 10)}
         dan_points = CORRECT_POINTS if dan_choice is answer else 0
-        assert board == {"ann": CORRECT_POINTS + CORRECT_POINTS + streak_bonus(2), "bob": 0, "dan": dan_points}
+        assert board == {
+            "ann": CORRECT_POINTS + CORRECT_POINTS + streak_bonus(2),
+            "bob": 0,
+            "dan": dan_points,
+        }
         period = await observer.db.fetchrow(
             "SELECT rounds, answers FROM team_periods WHERE team_id = $1 AND period = 'all'", team.id
         )
@@ -837,14 +852,6 @@ async def test_killed_instance_work_is_finished_by_another(pg_schema: str, point
 
 
 # Stale lists of due work ---------------------------------------------------------------------------------
-STALE_LIST = pytest.mark.xfail(
-    strict=True,
-    reason="known bug: after take_lease the engine acts on the round as it was listed, not as it is now; "
-    "the fix (re-read the round after taking the lease) is described in the issue-6 storage report",
-)
-
-
-@STALE_LIST
 @pytest.mark.parametrize(("point", "hold"), [(POST_AFTER, "stale_claims"), (REVEAL_BEFORE, "due_reveals")])
 async def test_work_finished_while_listed_is_not_done_again(pg_schema: str, point: str, hold: str) -> None:
     """B lists the dead instance's unfinished round; C finishes it before B gets to it. B must then leave
@@ -882,11 +889,6 @@ async def test_work_finished_while_listed_is_not_done_again(pg_schema: str, poin
 
 
 # Starting together -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: storage/migrate.py creates schema_version before taking the advisory lock, so "
-    "instances starting together on a fresh database fail (fix in the issue-6 storage report)",
-)
 async def test_instances_starting_together_on_a_fresh_database_all_come_up(pg_schema: str) -> None:
     """`docker compose up --scale bot=3` on a new database: every instance migrates or waits, none fails."""
     import asyncpg
@@ -898,7 +900,8 @@ async def test_instances_starting_together_on_a_fresh_database_all_come_up(pg_sc
             await conn.execute(f'CREATE SCHEMA "{schema}"')
             try:
                 opened = await asyncio.gather(
-                    *(PostgresRepository.open(FAST_URL, schema=schema) for _ in range(4)), return_exceptions=True
+                    *(PostgresRepository.open(FAST_URL, schema=schema) for _ in range(4)),
+                    return_exceptions=True,
                 )
                 for repo in opened:
                     if isinstance(repo, PostgresRepository):

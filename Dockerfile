@@ -35,4 +35,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${HTTP_PORT:-3000}/healthz', timeout=4)" || exit 1
 STOPSIGNAL SIGTERM
-CMD ["respbot", "run"]
+CMD ["respbot", "run", "--require-platform"]

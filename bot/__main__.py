@@ -61,6 +61,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     assert isinstance(settings, Settings)
     if not settings.any_platform:
+        if args.require_platform:
+            print(
+                "respbot: no platform configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID for OAuth) and/or "
+                "DISCORD_TOKEN — see README 'Add to Slack' / 'Add to Discord'",
+                file=sys.stderr,
+            )
+            return 2
         print("No SLACK_BOT_TOKEN / SLACK_CLIENT_ID or DISCORD_TOKEN set: starting the console demo.")
         print("(See README: 'Add to Slack' / 'Add to Discord' to run on a real platform.)\n")
         args.days, args.script, args.db, args.start = 5, None, None, None
@@ -259,7 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (the console demo when no platform token is set)")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, default=0, help="seed for the console demo")
+    run.add_argument(
+        "--require-platform", action="store_true", help="fail instead of starting the demo when no token is set"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="a simulated team channel in the terminal, on a fake clock")

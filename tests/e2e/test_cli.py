@@ -122,3 +122,8 @@ def test_db_copy_between_two_sqlite_files(tmp_path: Path) -> None:
     assert "answers" in run.stdout and "member_scores" in run.stdout
     again = respbot("db", "copy", "--from", source, "--to", target)
     assert again.returncode == 1 and "refused" in again.stderr  # the target is no longer empty
+
+
+def test_run_without_a_platform_in_a_container_says_what_to_set() -> None:
+    run = respbot("run", "--require-platform")
+    assert run.returncode == 2 and "SLACK_BOT_TOKEN" in run.stderr and "DISCORD_TOKEN" in run.stderr

@@ -115,7 +115,7 @@ def test_dockerfile_installs_pinned_dependencies_and_checks_health() -> None:
     assert installs and all("constraints.txt" in args for args in installs)
     assert any("'.[postgres]'" in args or '".[postgres]"' in args for args in installs)
     final = dict(final_stage())
-    assert json.loads(final["CMD"]) == ["respbot", "run"]
+    assert json.loads(final["CMD"]) == ["respbot", "run", "--require-platform"]
     health = final["HEALTHCHECK"]
     assert "urllib" in health and "http://127.0.0.1:${HTTP_PORT:-3000}/healthz" in health
 

@@ -474,7 +474,7 @@ class SlackAdapter:
                 error = exc.response.get("error")
                 if error == "not_in_channel" and not joined:
                     joined = True
-                    await client.conversations_join(channel=channel.channel_id)
+                    await self._join(client, channel)
                     continue
                 if exc.response.status_code not in RETRYABLE_STATUS or attempt == attempts:
                     raise
@@ -486,6 +486,20 @@ class SlackAdapter:
                     raise
                 log.warning("lost the connection while posting to Slack; checking history before retrying")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _join(self, client: AsyncWebClient, channel: ChannelRef) -> None:
+        """Public channels can be joined; a private one needs a person to invite the bot."""
+        try:
+            await client.conversations_join(channel=channel.channel_id)
+        except SlackApiError as exc:
+            log.warning(
+                "the bot is not in channel %s and cannot join it (%s): someone in the channel should type "
+                "/invite @whos-responsible",
+                channel.channel_id,
+                exc.response.get("error"),
+                extra={"tenant": channel.workspace_id},
+            )
+            raise
 
     def _remember(self, cache_key: tuple[str, str, str], ts: str) -> None:
         self._keyed[cache_key] = ts

@@ -156,12 +156,13 @@ def link(url: str, label: str) -> str:
 
 
 def fit(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
-    """Drop blocks from the middle when over the limit, keeping the first ones and a trailing actions block."""
+    """Over the limit: keep the first blocks and the (last) buttons, and say that something was cut."""
     if len(blocks) <= limit:
         return blocks
-    tail = [blocks[-1]] if blocks[-1]["type"] == "actions" else []
-    keep = limit - len(tail) - 1
-    return [*blocks[:keep], context("…more than fits in one Slack message."), *tail]
+    buttons = [blk for blk in blocks if blk["type"] == "actions"][-1:]
+    rest = [blk for blk in blocks if not any(blk is kept for kept in buttons)]
+    keep = limit - len(buttons) - 1
+    return [*rest[:keep], context("…more than fits in one Slack message."), *buttons]
 
 
 def message(text: str, blocks: list[Block]) -> SlackMessage:
@@ -192,7 +193,7 @@ def render(card: Card) -> SlackMessage:
             return _lookup(card)
         case FileCard():
             notice = f"📎 *{esc(card.title)}* — `{esc(card.filename)}` is in your direct messages."
-            return message(card.title, [section(notice)])
+            return message(f"{card.title} — sent to your direct messages.", [section(notice)])
         case HomeCard():
             return message(APP_NAME, home_blocks(card)[:MAX_BLOCKS])
     raise TypeError(f"no Slack rendering for {type(card).__name__}")  # pragma: no cover
@@ -200,7 +201,7 @@ def render(card: Card) -> SlackMessage:
 
 def _text(card: TextReply) -> SlackMessage:
     blocks: list[Block] = [header(card.title)] if card.title else []
-    blocks += sections(esc(card.text)) or [section(" ")]
+    blocks += sections(esc(card.text)) or [section(esc(card.title) or APP_NAME)]
     blocks += actions(card.buttons)
     return message(card.text if not card.title else f"{card.title}: {card.text}", blocks)
 

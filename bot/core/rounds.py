@@ -8,12 +8,14 @@ changes; points are written in the same transaction that closes the round.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 from bot.core.clock import Clock
 from bot.core.crashpoints import crashpoint
@@ -32,6 +34,9 @@ from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 LEASE = timedelta(minutes=2)
 #: How long an open round's routing data (round + team) is reused for answers without asking storage again.
 #: Safe because storing an answer re-checks, in the same statement, that the round still takes answers.
@@ -39,6 +44,10 @@ ROUTE_TTL = timedelta(seconds=60)
 #: How long after the window a reveal keeps retrying to re-read reactions before scoring what it has.
 RECONCILE_GRACE = timedelta(hours=1)
 BATCH = 200
+#: Batches of due work handled in one tick at most (so one tick cannot run forever).
+MAX_BATCHES = 50
+#: Teams or rounds handled at the same time within a batch.
+CONCURRENCY = 32
 
 _TOKENS: dict[str, Party] = {}
 for _opt in OPTIONS:
@@ -94,27 +103,35 @@ class RoundService:
 
     # Posting ---------------------------------------------------------------------------------------------
     async def post_due(self, now: datetime) -> tuple[int, int]:
-        posted = skipped = 0
-        for team in await self.repo.due_teams(now, BATCH, self.platforms):
-            day = team.next_post_date
-            if day is None:
-                continue
-            following = following_post(team.settings, day)
-            closes = close_at(team.settings, day)
-            if now >= closes:
-                if await self.repo.advance_team(team.id, day, following):
-                    log.warning(
-                        "skipped the %s round of team %s: the bot was down until after its window closed",
-                        day,
-                        team.id,
-                        extra={"team_id": team.id, "tenant": team.channel.workspace_id},
-                    )
-                    skipped += 1
-                continue
-            if await self.start_round(team, day, closes, now):
-                posted += 1
-            await self.repo.advance_team(team.id, day, following)
-        return posted, skipped
+        """Post every round due now. Teams are handled concurrently (bounded): a thousand teams due in the
+        same minute must not wait for each other's platform round trips."""
+        outcomes: list[str] = []
+        for _ in range(MAX_BATCHES):
+            teams = await self.repo.due_teams(now, BATCH, self.platforms)
+            outcomes += await bounded(teams, lambda team: self._post_one(team, now))
+            if len(teams) < BATCH:
+                break
+        return outcomes.count("posted"), outcomes.count("skipped")
+
+    async def _post_one(self, team: Team, now: datetime) -> str:
+        day = team.next_post_date
+        if day is None:
+            return ""
+        following = following_post(team.settings, day)
+        closes = close_at(team.settings, day)
+        if now >= closes:
+            if await self.repo.advance_team(team.id, day, following):
+                log.warning(
+                    "skipped the %s round of team %s: the bot was down until after its window closed",
+                    day,
+                    team.id,
+                    extra={"team_id": team.id, "tenant": team.channel.workspace_id},
+                )
+                return "skipped"
+            return ""
+        posted = await self.start_round(team, day, closes, now)
+        await self.repo.advance_team(team.id, day, following)
+        return "posted" if posted else ""
 
     async def start_round(self, team: Team, day: date, closes: datetime, now: datetime) -> bool:
         scenario = await self.choose(team, day)
@@ -276,23 +293,27 @@ class RoundService:
 
     # Reveal ----------------------------------------------------------------------------------------------
     async def reveal_due(self, now: datetime) -> int:
-        revealed = 0
-        for rnd in await self.repo.due_reveals(now, BATCH, self.platforms):
-            if not await self.repo.take_lease(rnd.id, now, now + LEASE):
-                continue
-            # The list may be stale: another instance may have revealed it since. Holding the lease, re-read.
-            fresh = await self.repo.get_round(rnd.id)
-            if fresh is None or not _needs_reveal(fresh):
-                continue
-            rnd = fresh
-            try:
-                if await self.reveal(rnd, now):
-                    revealed += 1
-            except Exception:
-                log.exception(
-                    "revealing round %s failed; it will be retried", rnd.id, extra={"round_id": rnd.id}
-                )
-        return revealed
+        outcomes: list[bool] = []
+        for _ in range(MAX_BATCHES):
+            rounds = await self.repo.due_reveals(now, BATCH, self.platforms)
+            outcomes += await bounded(rounds, lambda rnd: self._reveal_one(rnd, now))
+            if len(rounds) < BATCH:
+                break
+        return sum(outcomes)
+
+    async def _reveal_one(self, rnd: Round, now: datetime) -> bool:
+        if not await self.repo.take_lease(rnd.id, now, now + LEASE):
+            return False
+        # The list may be stale: another instance may have revealed it since. Holding the lease, re-read.
+        fresh = await self.repo.get_round(rnd.id)
+        if fresh is None or not _needs_reveal(fresh):
+            return False
+        try:
+            return await self.reveal(fresh, now)
+        except Exception:
+            self.telemetry.platform_error(",".join(self.platforms), "reveal")
+            log.exception("revealing round %s failed; it will be retried", rnd.id, extra={"round_id": rnd.id})
+            return False
 
     async def reveal(self, rnd: Round, now: datetime) -> bool:
         team = await self.repo.get_team_by_id(rnd.team_id)
@@ -383,6 +404,17 @@ class RoundService:
         await self.repo.mark_reveal_posted(rnd.id, reply.message_id)
         self.telemetry.round_revealed(team.channel.platform)
         return True
+
+
+async def bounded(items: Sequence[T], work: Callable[[T], Awaitable[R]], limit: int = CONCURRENCY) -> list[R]:
+    """Run `work` over items with at most `limit` at a time; results in the order of the items."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: T) -> R:
+        async with gate:
+            return await work(item)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
 
 
 def _needs_reveal(rnd: Round) -> bool:

@@ -33,7 +33,7 @@ from storage.db import Database, Row, from_ms, from_ms_or_none, ms, ms_or_none
 
 _TEAM_COLUMNS = (
     "id, platform, workspace_id, channel_id, name, timezone, post_time, days, window_minutes, close_time, "
-    "mode, receipts, paused, next_post_date, next_post_at"
+    "mode, receipts, paused, next_post_date, next_post_at, announce_course"
 )
 _ROUND_COLUMNS = "id, team_id, local_date, scenario_id, state, closes_at, message_id, posted_at, lease_until, reveal_message_id"
 _RANK_ORDER = "points DESC, acc_bp DESC, first_answer_at ASC, user_id ASC"
@@ -60,6 +60,7 @@ def _team(row: Row) -> Team:
             close_time=time.fromisoformat(close) if close else None,
             mode=AnswerMode(row["mode"]),
             receipts=bool(row["receipts"]),
+            announce_course=bool(row["announce_course"]),
         ),
         paused=bool(row["paused"]),
         next_post_date=date.fromisoformat(row["next_post_date"]) if row["next_post_date"] else None,
@@ -153,13 +154,13 @@ class SqlRepository:
         next_date, next_at = _split(next_post)
         await self.db.execute(
             "INSERT INTO teams (platform, workspace_id, channel_id, name, timezone, post_time, days, "
-            "window_minutes, close_time, mode, receipts, paused, next_post_date, next_post_at, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14) "
+            "window_minutes, close_time, mode, receipts, paused, next_post_date, next_post_at, created_at, "
+            "announce_course) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15) "
             "ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET name = excluded.name, "
             "timezone = excluded.timezone, post_time = excluded.post_time, days = excluded.days, "
             "window_minutes = excluded.window_minutes, close_time = excluded.close_time, mode = excluded.mode, "
             "receipts = excluded.receipts, next_post_date = excluded.next_post_date, "
-            "next_post_at = excluded.next_post_at",
+            "next_post_at = excluded.next_post_at, announce_course = excluded.announce_course",
             channel.platform,
             channel.workspace_id,
             channel.channel_id,
@@ -174,6 +175,7 @@ class SqlRepository:
             next_date,
             next_at,
             ms(now),
+            int(settings.announce_course),
         )
         team = await self.get_team(channel)
         assert team is not None

@@ -9,14 +9,18 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Property tests: a few hundred examples in the default run, thousands with HYPOTHESIS_PROFILE=slow
-# (`make test-slow`). No deadline: these machines are noisy and a deadline would make tests flaky.
-settings.register_profile("default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("slow", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
 from storage.protocol import Repository
 from storage.sqlite import SqliteRepository
+
+# Property tests: a few hundred examples in the default run, thousands with HYPOTHESIS_PROFILE=slow
+# (`make test-slow`). No deadline: these machines are noisy and a deadline would make tests flaky.
+settings.register_profile(
+    "default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "slow", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"

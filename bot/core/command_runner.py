@@ -49,8 +49,8 @@ HELP_LINES = (
     ("forget-me", "delete everything the bot stores about you"),
 )
 ADMIN_LINES = (
-    ("setup [time HH:MM] [tz Area/City] [days mon-fri] [window 4h|until HH:MM] [mode reactions|buttons]",
-     "make this channel a team (or change its settings)"),
+    ("setup [time HH:MM] [tz Area/City] [days mon-fri] [window 4h|until HH:MM] [mode reactions|buttons] "
+     "[receipts on|off] [course-announce on|off]", "make this channel a team (or change its settings)"),
     ("pause / resume", "stop or restart the daily post"),
     ("post-now", "post today's scenario right away"),
     ("export [week|month|all]", "participation CSV, sent privately"),
@@ -77,7 +77,9 @@ class CommandRunner:
         practice: Practice,
         default_timezone: str,
         prefix: str = "/responsibility",
+        announce_course: bool = False,
     ) -> None:
+        self.announce = announce_course
         self.repo = repo
         self.content = content
         self.rounds = rounds
@@ -253,7 +255,11 @@ class CommandRunner:
 
     async def setup(self, event: CommandIssued, cmd: c.Setup, now: datetime) -> Card:
         team = await self.repo.get_team(event.channel)
-        base = team.settings if team else TeamSettings(timezone=self.default_timezone)
+        base = (
+            team.settings
+            if team
+            else TeamSettings(timezone=self.default_timezone, announce_course=self.announce)
+        )
         changes: dict[str, object] = {
             k: v
             for k, v in {
@@ -262,6 +268,7 @@ class CommandRunner:
                 "days": cmd.days,
                 "mode": cmd.mode,
                 "receipts": cmd.receipts,
+                "announce_course": cmd.announce_course,
             }.items()
             if v is not None
         }
@@ -309,7 +316,9 @@ class CommandRunner:
         if rnd is None:
             return TextReply("Today's scenario has already been posted in this channel.")
         if rnd.message_id is None:
-            return TextReply("The platform did not accept the post just now; it will be retried in a minute or two.")
+            return TextReply(
+                "The platform did not accept the post just now; it will be retried in a minute or two."
+            )
         return TextReply(f"📣 Posted today's scenario (round {rnd.id}).")
 
     async def export(self, event: CommandIssued, period: Period, now: datetime) -> Card:
@@ -331,6 +340,13 @@ class CommandRunner:
             writer.writerow(
                 [_csv_cell(v) for v in (name, user_id, team_name, answered, correct, points, key, status)]
             )
+        exported = {row[1] for row in rows if keys.get(row[3]) == row[0]}
+        for user_id, course in roster.items():
+            if user_id not in exported:  # took the course but has not answered a round in this period
+                status = "completed" if course.completed_at else "started"
+                writer.writerow(
+                    [_csv_cell(v) for v in (course.user.name, user_id, "", 0, 0, 0, period.value, status)]
+                )
         await self.repo.add_audit(event.user, "export", period.value, now)
         stamp = now.strftime("%Y%m%d")
         return FileCard(

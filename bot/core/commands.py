@@ -27,7 +27,7 @@ USAGE = {
     "flag": "flag SCENARIO-ID REASON…",
     "forget-me": "forget-me [confirm]",
     "setup": "setup [time HH:MM] [tz Area/City] [days mon-fri|mon,wed,fri] [window 4h|90m|until HH:MM] "
-    "[mode reactions|buttons] [receipts on|off]",
+    "[mode reactions|buttons] [receipts on|off] [course-announce on|off]",
     "pause": "pause",
     "resume": "resume",
     "post-now": "post-now",
@@ -99,6 +99,7 @@ class Setup:
     close_time: time | None = None
     mode: AnswerMode | None = None
     receipts: bool | None = None
+    announce_course: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +309,7 @@ def _setup(args: list[str]) -> Command:
     while i < len(args):
         key = args[i].lower()
         value = args[i + 1] if i + 1 < len(args) else None
-        if key not in ("time", "tz", "days", "window", "mode", "receipts"):
+        if key not in ("time", "tz", "days", "window", "mode", "receipts", "course-announce"):
             raise UsageError(f"unknown setup option {_quote(args[i])}", "setup")
         if value is None:
             raise UsageError(f"`{key}` needs a value", "setup")
@@ -340,8 +341,8 @@ def _setup(args: list[str]) -> Command:
                 raise UsageError(f"mode {_quote(value)}: use reactions or buttons", "setup") from None
         else:
             if value.lower() not in ("on", "off"):
-                raise UsageError(f"receipts {_quote(value)}: use on or off", "setup")
-            fields["receipts"] = value.lower() == "on"
+                raise UsageError(f"{key} {_quote(value)}: use on or off", "setup")
+            fields["receipts" if key == "receipts" else "announce_course"] = value.lower() == "on"
     return Setup(**fields)  # type: ignore[arg-type]
 
 

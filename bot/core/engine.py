@@ -70,7 +70,6 @@ class Engine:
             self.adapters,
             self.config.default_timezone,
             self.config.onboarding,
-            self.config.announce_course,
         )
         self.practice = Practice(repo, content, self.config.seed)
         self.commands = CommandRunner(
@@ -81,6 +80,7 @@ class Engine:
             self.practice,
             self.config.default_timezone,
             self.config.command_prefix,
+            self.config.announce_course,
         )
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:

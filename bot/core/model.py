@@ -35,6 +35,7 @@ class TeamSettings:
     close_time: time | None = None
     mode: AnswerMode = AnswerMode.REACTIONS
     receipts: bool = True
+    announce_course: bool = False  # a line in the channel when someone completes the course
 
     def describe(self) -> str:
         days = ",".join(WEEKDAYS[d] for d in sorted(self.days))
@@ -43,9 +44,11 @@ class TeamSettings:
         else:
             minutes = self.window_minutes or 0
             window = f"{minutes // 60}h" + (f"{minutes % 60}m" if minutes % 60 else "")
+        extras = "" if self.receipts else ", no receipts"
+        extras += ", course completions announced" if self.announce_course else ""
         return (
             f"posts at {self.post_time:%H:%M} {self.timezone} on {days}, answers {window}, "
-            f"mode {self.mode.value}"
+            f"mode {self.mode.value}{extras}"
         )
 
 

@@ -39,14 +39,12 @@ class Onboarding:
         adapters: Mapping[str, PlatformAdapter],
         default_timezone: str,
         join_mode: str,
-        announce: bool,
     ) -> None:
         self.repo = repo
         self.content = content
         self.adapters = adapters
         self.default_timezone = default_timezone
         self.join_mode = join_mode  # workspace | channel | both | off
-        self.announce = announce
 
     @property
     def lessons(self) -> Sequence[Lesson]:
@@ -189,19 +187,18 @@ class Onboarding:
             f"with {progress.correct} of {total} check questions right first time.\n"
             "Keep it fresh with `/responsibility quiz`, and look things up with `/responsibility lookup`."
         )
-        if self.announce:
-            for team in await self.repo.teams_of(user.tenant):
-                adapter = self.adapters.get(team.channel.platform)
-                if adapter is None:
-                    continue
-                try:
-                    await adapter.post_card(
-                        team.channel,
-                        TextReply(f"🎓 {user.name} completed the Shared Responsibility course."),
-                        f"course-{user.user_id}-{team.id}",
-                    )
-                except Exception:
-                    log.warning("could not announce a course completion", exc_info=True)
+        for team in await self.repo.teams_of(user.tenant):
+            adapter = self.adapters.get(team.channel.platform)
+            if adapter is None or not team.settings.announce_course:
+                continue
+            try:
+                await adapter.post_card(
+                    team.channel,
+                    TextReply(f"🎓 {user.name} completed the Shared Responsibility course."),
+                    f"course-{user.user_id}-{team.id}",
+                )
+            except Exception:
+                log.warning("could not announce a course completion", exc_info=True)
         return TextReply(text, title="Certificate")
 
     def _next_working_day(self, tz: str, now: datetime) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.events import MemberJoined
-from bot.core.messages import LessonCard, PracticeCard, TextReply
+from bot.core.messages import FileCard, LessonCard, PracticeCard, TextReply
 from bot.core.practice import due_after, next_box
 from storage.protocol import Repository
 from tests.fakes.harness import Harness
@@ -107,3 +107,22 @@ async def test_three_flags_withhold_a_scenario_until_cleared(sqlite_repo: Reposi
     assert await sqlite_repo.open_flags(h.user("x").tenant) == []
     await h.run_until(MONDAY + timedelta(days=len(bank) - 1, hours=10), step=timedelta(hours=1))
     assert h.scenario_posts()[-1][1].scenario_id == target  # the only one left in this cycle
+
+
+async def test_completion_is_announced_only_where_the_team_asked(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await h.command("setup tz UTC course-announce on", channel=h.channel("C-yes"))
+    await h.command("setup tz UTC", channel=h.channel("C-no"))
+    await h.command("learn", uid="ann", admin=False)
+    lesson = h.adapter.of_kind("dm")[-1].card  # lesson 1 by DM, the next ones as replies to "Next lesson"
+    for order in (1, 2, 3):
+        assert isinstance(lesson, LessonCard) and lesson.order == order
+        replies = await h.press("ann", "lesson", f"{lesson.lesson_id}:0")
+        if order < 3:
+            (lesson,) = await h.press("ann", "lesson-next", "")
+    assert any(isinstance(r, TextReply) and "Course complete" in r.text for r in replies)
+    announced = [c.target for c in h.adapter.of_kind("post") if isinstance(c.card, TextReply)]
+    assert announced == ["C-yes"]
+    (export,) = await h.command("export week", channel=h.channel("C-yes"))
+    assert isinstance(export, FileCard)
+    assert "Ann,ann,,0,0,0,week,completed" in export.content  # course-only people are in the export too

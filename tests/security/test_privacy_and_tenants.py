@@ -72,7 +72,7 @@ activity = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=max(10, settings.default.max_examples // 8))  # each example runs two whole days
+@settings(max_examples=max(10, settings().max_examples // 8))  # each example runs two whole days
 @given(day1=activity, day2=activity)
 def test_no_view_shows_another_tenant(tmp_path_factory: object, day1: list[tuple[str, str, str]],
                                       day2: list[tuple[str, str, str]]) -> None:  # fmt: skip

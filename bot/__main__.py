@@ -268,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (the console demo when no platform token is set)")
     run.add_argument("--seed", type=int, default=0, help="seed for the console demo")
     run.add_argument(
-        "--require-platform", action="store_true", help="fail instead of starting the demo when no token is set"
+        "--require-platform",
+        action="store_true",
+        help="fail instead of starting the demo when no token is set",
     )
     run.set_defaults(func=cmd_run)
 

@@ -257,7 +257,9 @@ async def test_copy_refuses_sources_it_cannot_copy(tmp_path: Path) -> None:
         await copy_database(source, source)
     repo = await opened(source)
     try:
-        await repo.db.execute("DELETE FROM schema_version WHERE version = 2")
+        await repo.db.execute(
+            "DELETE FROM schema_version WHERE version = (SELECT MAX(version) FROM schema_version)"
+        )
     finally:
         await repo.close()
     with pytest.raises(CopyError, match="upgrade the source first"):

@@ -37,6 +37,7 @@ from bot.core.scoring import CORRECT_POINTS, streak_bonus
 from content.loader import ContentBundle
 from content.schema import Party
 from storage.db import Database, Row, from_ms
+from storage.migrate import migrations_for
 from storage.postgres import PostgresRepository
 from storage.repository import SqlRepository
 from tests.fakes.clock import FakeClock
@@ -908,7 +909,8 @@ async def test_instances_starting_together_on_a_fresh_database_all_come_up(pg_sc
                         await repo.close()
                 failures = [f"{type(r).__name__}: {r}" for r in opened if isinstance(r, BaseException)]
                 assert failures == []
-                assert await conn.fetchval(f'SELECT COUNT(*) FROM "{schema}".schema_version') == 2
+                latest = len(migrations_for("postgres"))
+                assert await conn.fetchval(f'SELECT COUNT(*) FROM "{schema}".schema_version') == latest
             finally:
                 await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     finally:

@@ -73,11 +73,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.days, args.script, args.db, args.start = 5, None, None, None
         return cmd_demo(args)
     from bot.app import run_bot
+    from bot.logging_setup import register_secrets, scrub, secret_values
 
+    register_secrets(secret_values(settings))
     try:
         return asyncio.run(run_bot(settings))
     except ContentError as exc:
         print(f"respbot: content error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # start-up failures (bad token, unreachable database): a line, not a traceback
+        print(f"respbot: could not start: {scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        print("(see the log lines above; LOG_LEVEL=DEBUG shows more)", file=sys.stderr)
         return 1
 
 

@@ -21,7 +21,7 @@ from bot.core.engine import Engine, EngineConfig
 from bot.core.ports import PlatformAdapter
 from bot.core.scheduler import Scheduler
 from bot.http_server import HttpServer, build_app
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
 from content.loader import load_bundle
 from storage import open_repository
@@ -127,7 +127,7 @@ class Application:
 
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Run the bot until SIGINT/SIGTERM (or `stop` is set). Returns the process exit code."""
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,6 +12,7 @@ import signal
 
 POINTS = (
     "after-claim",  # the round is claimed, nothing posted
+    "mid-seeding",  # the platform has the post, its answer reactions are not seeded (in the adapters)
     "after-post",  # the platform has the post, we don't know its id yet
     "after-answer",  # an answer was stored
     "after-close",  # the round stopped taking answers, not scored

@@ -178,7 +178,7 @@ class RoundService:
             log.exception(
                 "posting round %s failed; it will be retried when its lease runs out",
                 rnd.id,
-                extra={"round_id": rnd.id, "team_id": team.id},
+                extra={"round_id": rnd.id, "team_id": team.id, "tenant": team.channel.workspace_id},
             )
             return False
         crashpoint("after-post")
@@ -312,7 +312,11 @@ class RoundService:
             return await self.reveal(fresh, now)
         except Exception:
             self.telemetry.platform_error(",".join(self.platforms), "reveal")
-            log.exception("revealing round %s failed; it will be retried", rnd.id, extra={"round_id": rnd.id})
+            log.exception(
+                "revealing round %s failed; it will be retried",
+                rnd.id,
+                extra={"round_id": rnd.id, "team_id": rnd.team_id},
+            )
             return False
 
     async def reveal(self, rnd: Round, now: datetime) -> bool:

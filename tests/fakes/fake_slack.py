@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -240,6 +241,7 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._rate_limits: dict[str, list[int]] = {}
+        self._delays: dict[str, list[tuple[float, bool]]] = {}  # fault knob: slow(); (seconds, apply first)
         self._failures: dict[str, list[tuple[int, bool]]] = {}
         self._response_urls: dict[str, tuple[str, str, str]] = {}
         self._codes: dict[str, tuple[str, str]] = {}
@@ -391,7 +393,10 @@ class FakeSlack:
         token = self._token(request, params)
         team_id = self.tokens.get(token)
         status = 200
+        delay = self._take_delay(method)
         try:
+            if delay is not None and not delay[1]:
+                await asyncio.sleep(delay[0])  # the fake is slow to answer (simulated latency)
             limits = self._rate_limits.get(method)
             if limits:
                 retry_after = limits.pop(0)
@@ -401,6 +406,10 @@ class FakeSlack:
                     status=429,
                     headers={"Retry-After": str(retry_after)},
                 )
+            enforced = self._enforce_post_rate(method, params, team_id)
+            if enforced is not None:
+                status = 429
+                return enforced
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
             if failure is not None and failure[0] == 0:
@@ -412,6 +421,8 @@ class FakeSlack:
             if failure is not None:
                 status = failure[0]
                 return web.json_response({"ok": False, "error": "internal_error"}, status=status)
+            if delay is not None and delay[1]:
+                await asyncio.sleep(delay[0])  # stored, but the answer arrives late (or never)
             return web.json_response({"ok": True, **body})
         except SlackApiFailure as exc:
             status = exc.status
@@ -925,6 +936,66 @@ class FakeSlack:
 
     async def press(self, team_id: str, user_id: str, action_id: str, value: str, **where: Any) -> None:
         await self.deliver("interactive", self.block_actions(team_id, user_id, action_id, value, **where))
+
+    # Fault knobs (tests/faults_platform) ------------------------------------------------------------------
+    def slow(self, method: str, seconds: float, times: int = 1, apply_first: bool = True) -> None:
+        """The next `times` calls of `method` answer only after `seconds`. With `apply_first` the call takes
+        effect at once and only the answer is late: past the client's timeout, the client can't know."""
+        self._delays.setdefault(method, []).extend([(seconds, apply_first)] * times)
+
+    def _take_delay(self, method: str) -> tuple[float, bool] | None:
+        queue = self._delays.get(method)
+        return queue.pop(0) if queue else None
+
+    async def drop_socket(self) -> None:
+        """An abrupt end of the Socket Mode connection: the TCP connection is cut, no `disconnect` first."""
+        for ws in list(self._sockets):
+            request = getattr(ws, "_req", None)  # aiohttp keeps the request; its transport is the socket
+            transport = request.transport if request is not None else None
+            if transport is not None:
+                transport.abort()
+            else:  # pragma: no cover - aiohttp always keeps it today
+                await ws.close()
+            self._sockets.remove(ws)
+        await self._touch()
+
+    def react_unseen(self, team_id: str, user_id: str, channel_id: str, ts: str, name: str) -> None:
+        """A reaction Slack stores but could not deliver as an event (the bot was disconnected): only
+        reactions.get sees it."""
+        message = self.workspaces[team_id].message(channel_id, ts)
+        if message is None:
+            raise KeyError(f"no message {ts} in {channel_id}")
+        users = message.reactions.setdefault(name, [])
+        if user_id not in users:
+            users.append(user_id)
+
+    # Enforced rate limits (bench/fanout; off by default) -----------------------------------------------------
+    #: Seconds between accepted chat.postMessage calls in one channel; None = not enforced.
+    post_interval: float | None = None
+
+    def enforce_post_rate(self, per_channel_seconds: float = 1.0) -> None:
+        """Enforce Slack's pace for posting: chat.postMessage at most once per `per_channel_seconds` in a
+        channel; a faster one gets 429 with Retry-After (whole seconds, as Slack sends) and is not applied."""
+        self.post_interval = per_channel_seconds
+        self._last_post: dict[tuple[str | None, str], float] = {}
+        self.post_rate_429s: list[tuple[str | None, str, float]] = []  # (team, channel, monotonic time)
+
+    def _enforce_post_rate(
+        self, method: str, params: Mapping[str, Any], team_id: str | None
+    ) -> web.Response | None:
+        if self.post_interval is None or method != "chat.postMessage":
+            return None
+        key = (team_id, str(params.get("channel", "")))
+        now = time.monotonic()
+        last = self._last_post.get(key)
+        if last is not None and now - last < self.post_interval:
+            self.post_rate_429s.append((key[0], key[1], now))
+            wait = max(1, math.ceil(self.post_interval - (now - last)))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(wait)}
+            )
+        self._last_post[key] = now
+        return None
 
     # Control endpoints (driving the fake by hand) -----------------------------------------------------------
     def _default_team(self) -> str:

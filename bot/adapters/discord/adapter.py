@@ -29,6 +29,7 @@ from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
 from bot.core.messages import OPTIONS, Card, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink
@@ -346,6 +347,7 @@ class DiscordAdapter:
     async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
         message = await self._post_once(channel, card, idempotency_key)
         if isinstance(card, ScenarioCard) and card.mode == "reactions":
+            crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             me = self.bot_user_id
             seeded = {str(r.emoji) for r in message.reactions if r.me} if me else set()
             for option in OPTIONS:

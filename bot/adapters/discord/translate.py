@@ -114,12 +114,22 @@ def _word(value: object, option_type: int) -> str:
     return f'"{text}"' if text and any(ch.isspace() for ch in text) and '"' not in text else text
 
 
+def _options(raw: object) -> list[Mapping[str, Any]]:
+    """`interaction.data` is kept raw by discord.py: anything that is not a list of objects is no options."""
+    return [o for o in raw if isinstance(o, Mapping)] if isinstance(raw, list) else []
+
+
+def _type(option: Mapping[str, Any]) -> int:
+    value = option.get("type", 3)
+    return value if isinstance(value, int) else 3
+
+
 def _subcommand(data: Mapping[str, Any]) -> tuple[str, Sequence[Mapping[str, Any]]]:
-    options: Sequence[Mapping[str, Any]] = data.get("options") or []
+    options = _options(data.get("options"))
     name = ""
     while options and options[0].get("type") in (_SUB_COMMAND, _SUB_COMMAND_GROUP):
-        name = str(options[0]["name"])
-        options = options[0].get("options") or []
+        name = str(options[0].get("name") or "")
+        options = _options(options[0].get("options"))
     return name, options
 
 
@@ -129,7 +139,7 @@ def command_text(data: Mapping[str, Any]) -> str:
     name, options = _subcommand(data)
     if not name:
         return "help"
-    given = {str(o["name"]): o for o in options if o.get("value") is not None}
+    given = {str(o.get("name")): o for o in options if o.get("value") is not None}
     words = [name]
     if name == "setup":
         for key in SETUP_KEYS:
@@ -145,11 +155,11 @@ def command_text(data: Mapping[str, Any]) -> str:
             if option["value"] is True:
                 words.append(key)
         elif (name, key) in KEYWORDS:
-            words += [key, _word(option["value"], int(option.get("type", 3)))]
+            words += [key, _word(option["value"], _type(option))]
         elif key in ("reason", "control"):
             words.append(str(option["value"]).strip())  # free text: the grammar joins the rest of the words
         else:
-            words.append(_word(option["value"], int(option.get("type", 3))))
+            words.append(_word(option["value"], _type(option)))
     return " ".join(w for w in words if w)
 
 
@@ -164,6 +174,8 @@ def command_event(
     """A `/responsibility …` interaction in a server → CommandIssued; in a DM there is no tenant → None."""
     if interaction.guild_id is None or interaction.channel_id is None or interaction.data is None:
         return None
+    if not isinstance(interaction.data, Mapping) or not _has_user(interaction):
+        return None  # malformed: Discord always sends the data object and who did it
     channel = interaction.channel
     channel_name = getattr(channel, "name", None) or ""
     return CommandIssued(
@@ -174,6 +186,11 @@ def command_event(
         at=at,
         channel_name=f"#{channel_name}" if channel_name else "",
     )
+
+
+def _has_user(interaction: discord.Interaction[Any]) -> bool:
+    """discord.py leaves `user` unset (a sentinel) when a payload has neither `member` nor `user`."""
+    return isinstance(getattr(interaction.user, "id", None), int)
 
 
 def custom_id(action: str, value: str, guild_id: int | None = None) -> str:
@@ -199,14 +216,14 @@ def parse_custom_id(raw: str) -> tuple[int | None, str, str] | None:
 
 def button_event(interaction: discord.Interaction[Any], at: datetime) -> ButtonPressed | None:
     """A press on one of our buttons → ButtonPressed with the post it sits on (for answer buttons)."""
-    data: Mapping[str, Any] = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data if isinstance(interaction.data, Mapping) else {}
     raw = data.get("custom_id")
     parsed = parse_custom_id(raw) if isinstance(raw, str) else None
     if parsed is None:
         return None
     guild_from_id, action, value = parsed
     guild_id = interaction.guild_id or guild_from_id
-    if guild_id is None:
+    if guild_id is None or not _has_user(interaction):
         return None
     channel: ChannelRef | None = None
     post: PostRef | None = None

@@ -37,6 +37,7 @@ from bot.adapters.slack.oauth_state import SignedStateStore
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card, FileCard, HomeCard, RevealCard, ScenarioCard
 from bot.core.ports import CollectedAnswer, EventSink
@@ -225,6 +226,17 @@ class SlackAdapter:
             self._clients[self._single_team] = self._base
         if self.mode == "socket":
             self._handler = AsyncSocketModeHandler(self.app, self._app_token, web_client=self._base)
+            client = self._handler.client
+            try:
+                # The first URL here, not in connect(): connect() retries a refused token forever.
+                client.wss_uri = await client.issue_new_wss_url()
+            except SlackApiError as exc:
+                await self._handler.close_async()  # type: ignore[no-untyped-call]
+                self._handler = None
+                raise SlackSetupError(
+                    f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); it must be an app-level "
+                    "token (xapp-…) with connections:write."
+                ) from None
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack adapter started in %s mode", self.mode, extra={"platform": "slack"})
 
@@ -424,6 +436,7 @@ class SlackAdapter:
         async with self._pacer.turn(f"{channel.workspace_id}:{channel.channel_id}"):
             ts = await self._post_once(client, channel, None, render(card), idempotency_key)
         if isinstance(card, ScenarioCard) and card.mode == "reactions":
+            crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             await self._seed_reactions(client, channel.channel_id, ts)
         return PostRef(channel, ts)
 
@@ -478,13 +491,19 @@ class SlackAdapter:
                     continue
                 if exc.response.status_code not in RETRYABLE_STATUS or attempt == attempts:
                     raise
-                log.warning(
-                    "posting to Slack failed (%s); checking history before retrying", error or "error"
+                # Per attempt at DEBUG: the caller logs a final failure once, with its round.
+                log.debug(
+                    "posting to Slack failed (%s); checking history before retrying",
+                    error or "error",
+                    extra={"tenant": channel.workspace_id},
                 )
             except (aiohttp.ClientError, TimeoutError):
                 if attempt == attempts:
                     raise
-                log.warning("lost the connection while posting to Slack; checking history before retrying")
+                log.debug(
+                    "lost the connection while posting to Slack; checking history before retrying",
+                    extra={"tenant": channel.workspace_id},
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _join(self, client: AsyncWebClient, channel: ChannelRef) -> None:

@@ -200,10 +200,11 @@ def render(card: Card) -> SlackMessage:
 
 
 def _text(card: TextReply) -> SlackMessage:
-    blocks: list[Block] = [header(card.title)] if card.title else []
-    blocks += sections(esc(card.text)) or [section(esc(card.title) or APP_NAME)]
+    title = card.title.strip()  # a whitespace-only header is rejected by Slack
+    blocks: list[Block] = [header(title)] if title else []
+    blocks += sections(esc(card.text)) or [section(esc(title) or APP_NAME)]
     blocks += actions(card.buttons)
-    return message(card.text if not card.title else f"{card.title}: {card.text}", blocks)
+    return message(card.text if not title else f"{title}: {card.text}", blocks)
 
 
 def _options_line() -> str:

@@ -49,9 +49,19 @@ class Person:
     timezone: str | None = None
 
 
+def _obj(value: object) -> Payload:
+    """A nested object of a payload, or an empty one when the field is missing or of the wrong type: a
+    malformed payload is ignored, never a crash in a listener."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def person_from_user(user: Payload) -> Person:
     """A users.info `user` object (also the `user` of team_join) → Person."""
-    profile = user.get("profile") or {}
+    profile = _obj(user.get("profile"))
     name = (
         profile.get("display_name")
         or profile.get("real_name")
@@ -64,7 +74,7 @@ def person_from_user(user: Payload) -> Person:
         display_name=str(name),
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
-        timezone=user.get("tz") or None,
+        timezone=str(user.get("tz")) if user.get("tz") else None,
     )
 
 
@@ -126,8 +136,8 @@ def reaction_event(
     body: Payload, person: Person, at: datetime, bot_user_id: str | None
 ) -> AnswerGiven | AnswerWithdrawn | None:
     """reaction_added / reaction_removed on a message → an answer (None for reactions on files etc.)."""
-    event = body.get("event") or {}
-    item = event.get("item") or {}
+    event = _obj(body.get("event"))
+    item = _obj(event.get("item"))
     if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
         return None
     workspace = workspace_of(body)
@@ -145,7 +155,7 @@ def member_joined_event(
     body: Payload, person: Person | None, at: datetime, bot_user_id: str | None
 ) -> MemberJoined | None:
     """team_join (a new workspace member) or member_joined_channel (a new member of a channel)."""
-    event = body.get("event") or {}
+    event = _obj(body.get("event"))
     workspace = workspace_of(body)
     kind = event.get("type")
     if kind == "team_join":
@@ -176,7 +186,7 @@ def member_joined_event(
 
 def home_opened_event(body: Payload, person: Person, at: datetime) -> HomeOpened | None:
     """app_home_opened on the Home tab (the Messages tab opens the same event; we ignore it)."""
-    event = body.get("event") or {}
+    event = _obj(body.get("event"))
     if event.get("tab", "home") != "home" or not event.get("user"):
         return None
     return HomeOpened(user_ref(workspace_of(body), person), at)
@@ -198,22 +208,22 @@ def parse_action_id(raw: str) -> str | None:
 
 def button_event(body: Payload, person: Person, at: datetime) -> ButtonPressed | None:
     """block_actions from one of our buttons, in a channel message, a DM, an ephemeral or the App Home."""
-    actions = body.get("actions") or []
+    actions = _list(body.get("actions"))
     if not actions:
         return None
-    first = actions[0]
+    first = _obj(actions[0])
     action = parse_action_id(str(first.get("action_id", "")))
     if action is None:
         return None
     workspace = workspace_of(body)
-    container = body.get("container") or {}
-    channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    container = _obj(body.get("container"))
+    channel_id = _obj(body.get("channel")).get("id") or container.get("channel_id")
     channel = channel_ref(workspace, str(channel_id)) if channel_id else None
-    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    message_ts = container.get("message_ts") or _obj(body.get("message")).get("ts")
     post = None
     if channel is not None and message_ts and not container.get("is_ephemeral"):
         post = PostRef(channel, str(message_ts))
-    raw_user = body.get("user") or {}
+    raw_user = _obj(body.get("user"))
     if not person.display_name:
         person = _named(person, str(raw_user.get("name") or raw_user.get("username") or ""))
     return ButtonPressed(
@@ -230,9 +240,9 @@ def button_event(body: Payload, person: Person, at: datetime) -> ButtonPressed |
 def collected_answers(message: Payload, workspace_id: str, bot_user_id: str | None) -> list[CollectedAnswer]:
     """reactions.get's `message` → every (person, reaction) on it except the bot's own seeded ones."""
     out: list[CollectedAnswer] = []
-    for reaction in message.get("reactions") or []:
+    for reaction in map(_obj, _list(message.get("reactions"))):
         name = reaction_name(str(reaction.get("name", "")))
-        for user_id in reaction.get("users") or []:
+        for user_id in _list(reaction.get("users")):
             if user_id == bot_user_id:
                 continue
             out.append(CollectedAnswer(user_ref(workspace_id, Person(str(user_id))), name))
@@ -245,10 +255,10 @@ def metadata_for(key: str) -> dict[str, Any]:
 
 def find_keyed_message(messages: Iterable[Payload], key: str) -> str | None:
     """The ts of the message we posted under an idempotency key, from history or thread replies."""
-    for message in messages:
-        metadata = message.get("metadata") or {}
+    for message in map(_obj, messages):
+        metadata = _obj(message.get("metadata"))
         if metadata.get("event_type") != METADATA_EVENT_TYPE:
             continue
-        if (metadata.get("event_payload") or {}).get("key") == key and message.get("ts"):
+        if _obj(metadata.get("event_payload")).get("key") == key and message.get("ts"):
             return str(message["ts"])
     return None

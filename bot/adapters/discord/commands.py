@@ -104,8 +104,10 @@ class ResponsibilityGroup(app_commands.Group, name="responsibility", description
         window="Answer window: 4h, 90m or until 13:00",
         mode="How people answer",
         receipts="Private receipts for answers",
+        course_announce="A line in this channel when someone completes the onboarding course",
     )
-    @app_commands.choices(mode=MODES, receipts=ON_OFF)
+    @app_commands.rename(course_announce="course-announce")
+    @app_commands.choices(mode=MODES, receipts=ON_OFF, course_announce=ON_OFF)
     async def setup(
         self,
         interaction: discord.Interaction[Any],
@@ -115,6 +117,7 @@ class ResponsibilityGroup(app_commands.Group, name="responsibility", description
         window: str | None = None,
         mode: Choice[str] | None = None,
         receipts: Choice[str] | None = None,
+        course_announce: Choice[str] | None = None,
     ) -> None:
         await self.runner(interaction)
 

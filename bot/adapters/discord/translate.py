@@ -48,7 +48,7 @@ POSITIONAL: Mapping[str, tuple[str, ...]] = {
     "export": ("period",),
     "flags": ("clear",),
 }
-SETUP_KEYS = ("time", "tz", "days", "window", "mode", "receipts")
+SETUP_KEYS = ("time", "tz", "days", "window", "mode", "receipts", "course-announce")
 #: Options that the grammar spells as `keyword value` (e.g. `flags clear s-001`).
 KEYWORDS = frozenset({("flags", "clear")})
 

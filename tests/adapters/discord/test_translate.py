@@ -179,3 +179,17 @@ def test_nonces_are_stable_short_and_per_channel() -> None:
     one = translate.nonce_for("1", "round-1")
     assert one == translate.nonce_for("1", "round-1") and len(one) <= translate.MAX_NONCE
     assert one != translate.nonce_for("2", "round-1") and one != translate.nonce_for("1", "round-2")
+
+
+def test_setup_course_announce_reaches_the_core_grammar() -> None:
+    from bot.core import commands as core_commands
+
+    data = {
+        "name": "responsibility",
+        "options": [
+            {"name": "setup", "type": 1, "options": [{"name": "course-announce", "type": 3, "value": "on"}]}
+        ],
+    }
+    text = translate.command_text(data)
+    assert text == "setup course-announce on"
+    assert core_commands.parse(text) == core_commands.Setup(announce_course=True)

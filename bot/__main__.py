@@ -218,8 +218,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     except DatabaseTooNewError as exc:
         print(f"respbot: {exc}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
-        print(f"respbot: cannot open {redact_url(url)}: {type(exc).__name__}", file=sys.stderr)
+    except Exception as exc:  # unreachable, wrong credentials, no such database…: a line, not a traceback
+        from bot.logging_setup import register_secrets, scrub, secret_values
+
+        register_secrets(secret_values(settings.model_copy(update={"database_url": url})))
+        print(
+            f"respbot: cannot open {redact_url(url)}: {scrub(f'{type(exc).__name__}: {exc}')}",
+            file=sys.stderr,
+        )
         return 1
     print(f"{redact_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "already up to date"))
     return 0

@@ -20,6 +20,7 @@ from bot.core.clock import ManualClock
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ButtonPressed, ChannelRef, CommandIssued, PostRef, UserRef
 from bot.core.messages import OPTIONS, Button, Card, LessonCard, PracticeCard, TextReply, option_for
+from bot.core.model import RoundState
 from bot.core.schedule_math import close_at, local_instant, post_at
 from content.loader import ContentBundle
 from storage import open_repository
@@ -121,7 +122,7 @@ async def run_demo(
             clock.set(post_at(team.settings, day))
             await engine.tick()
             rnd = await engine.repo.round_on(team.id, day)
-            if rnd is None or rnd.message_id is None:
+            if rnd is None or rnd.message_id is None or rnd.state is not RoundState.POSTED:
                 adapter.say("(no round today)")
             else:
                 quit_requested = await _play_round(engine, adapter, read, rng, rnd.id, rnd.message_id, clock)
@@ -213,7 +214,7 @@ async def run_course(
                 return 1
             lesson_card = engine.onboarding.lesson_card(progress.lesson_index)
             if progress.answered_current:
-                if progress.completed_at is not None:
+                if progress.lesson_index >= len(engine.onboarding.lessons) - 1:
                     return 0
                 replies = await _press(engine, "lesson-next", "", clock)
                 _show_all(adapter, replies)

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from storage import SECRET_QUERY_KEYS
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -53,11 +55,14 @@ def secret_values(settings: Settings) -> list[str]:
         if isinstance(getattr(settings, name), SecretStr)
     ]
     try:
-        password = urlsplit(settings.database_url).password
+        parts = urlsplit(settings.database_url)
+        password = parts.password
+        query = parse_qsl(parts.query)
     except ValueError:
-        password = None
+        password, query = None, []
     if password:
         values.append(password)
+    values += [v for k, v in query if k.lower() in SECRET_QUERY_KEYS and v]
     return values
 
 

@@ -127,4 +127,9 @@ def load_bundle(root: Path = SHIPPED, extra_scenario_dirs: Sequence[Path] = ()) 
     orders = [lesson.order for lesson in lessons]
     if len(set(orders)) != len(orders):
         raise ContentError(root / "course", "(folder)", "order", "two lessons share an order number")
+    ids = [lesson.id for lesson in lessons]
+    if len(set(ids)) != len(ids):
+        raise ContentError(
+            root / "course", "(folder)", "id", "two lessons share an id (progress is kept by id)"
+        )
     return ContentBundle(scenarios, load_matrix(root / "matrix.yaml"), lessons, sources)

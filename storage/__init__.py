@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from storage.protocol import Repository
 
-__all__ = ["Repository", "open_repository", "redact_url"]
+__all__ = ["SECRET_QUERY_KEYS", "Repository", "open_repository", "redact_url"]
+
+#: Connection-string query parameters that carry a secret (libpq / asyncpg names).
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 def redact_url(url: str) -> str:
-    """A database URL fit for a log line or an error: the password replaced."""
-    if "://" not in url or "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
+    """A database URL fit for a log line or an error: passwords replaced, in the user part and the query."""
+    parts = urlsplit(url)
+    query_keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if "@" not in parts.netloc and not query_keys & SECRET_QUERY_KEYS:
+        return url  # nothing secret in it (and urlunsplit would turn sqlite:/// into sqlite:/)
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
+    query = urlencode(
+        [
+            (k, "***" if k.lower() in SECRET_QUERY_KEYS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 async def open_repository(url: str, *, migrate: bool = True) -> Repository:

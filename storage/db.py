@@ -7,7 +7,7 @@ integer epoch milliseconds and dates as ISO text, so the same statements and val
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -68,8 +68,3 @@ class Database(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-async def iterate(rows: list[Row]) -> AsyncIterator[Row]:  # pragma: no cover - convenience
-    for row in rows:
-        yield row

@@ -114,13 +114,17 @@ class Repository(Protocol):
         """The team's last scored round before a date (for streaks)."""
         ...
 
-    async def latest_revealed_round_id(self, team_id: int) -> int | None: ...
-
     # Answers and scoring ---------------------------------------------------------------------------------
     async def record_answer(self, round_id: int, user: UserRef, choice: Party, at: datetime) -> bool:
         """Store a person's first answer while the round is open. False if they had answered already or the
         round no longer takes answers."""
         ...
+
+    async def record_late_answer(self, round_id: int, user: UserRef, choice: Party, at: datetime) -> None:
+        """Note a reaction seen live after the close (never scored; keeps reconciliation from counting it)."""
+        ...
+
+    async def late_answer_users(self, round_id: int) -> set[str]: ...
 
     async def get_answer(self, round_id: int, user_id: str) -> StoredAnswer | None: ...
 
@@ -148,20 +152,28 @@ class Repository(Protocol):
 
     async def person_totals(self, tenant: Tenant, user_id: str) -> PersonTotals: ...
 
+    async def teams_of_person(self, tenant: Tenant, user_id: str) -> list[int]:
+        """Ids of the tenant's teams in which the person has scored, best first."""
+        ...
+
     async def find_person(self, tenant: Tenant, user_id: str) -> str | None:
         """A person's display name if we know them in this tenant."""
         ...
 
     async def export_rows(
         self, tenant: Tenant, periods: Sequence[str]
-    ) -> list[tuple[str, str, str, str, int, int, int]]:
-        """(period, user_id, display_name, team, answered, correct, points) for a tenant."""
+    ) -> list[tuple[str, str, str, int, str, int, int, int]]:
+        """(period, user_id, display_name, team_id, team name, answered, correct, points) for a tenant."""
         ...
 
     # Course ----------------------------------------------------------------------------------------------
     async def course_progress(self, user: UserRef) -> CourseProgress | None: ...
 
     async def save_course_progress(self, progress: CourseProgress, now: datetime) -> None: ...
+
+    async def advance_lesson(self, progress: CourseProgress) -> bool:
+        """Move on from an answered lesson, only if nobody did already (compare-and-set on the index)."""
+        ...
 
     async def due_lessons(
         self, now: datetime, limit: int, platforms: Sequence[str]

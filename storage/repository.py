@@ -40,10 +40,10 @@ _RANK_ORDER = "points DESC, acc_bp DESC, first_answer_at ASC, user_id ASC"
 _RECORD_ANSWER = (
     "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
     "SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), 'live' "
-    "WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND state = 'posted') "
+    "WHERE EXISTS (SELECT 1 FROM rounds WHERE id = $1 AND state IN ('claimed', 'posted')) "
     "ON CONFLICT (round_id, user_id) DO NOTHING"
 )
-_RECORD_ANSWER_LOCKED = _RECORD_ANSWER.replace("state = 'posted')", "state = 'posted' FOR SHARE)")
+_RECORD_ANSWER_LOCKED = _RECORD_ANSWER.replace("'posted')) ", "'posted') FOR SHARE) ")
 
 
 def _team(row: Row) -> Team:
@@ -278,7 +278,8 @@ class SqlRepository:
         row = await self.db.fetchrow(
             "SELECT r.id, r.team_id, r.local_date, r.scenario_id, r.state, r.closes_at, r.message_id, "
             "r.posted_at, r.lease_until, r.reveal_message_id FROM rounds r JOIN teams t ON t.id = r.team_id "
-            "WHERE t.platform = $1 AND t.workspace_id = $2 AND t.channel_id = $3 AND r.message_id = $4",
+            "WHERE t.platform = $1 AND t.workspace_id = $2 AND t.channel_id = $3 AND r.message_id = $4 "
+            "ORDER BY r.id DESC LIMIT 1",
             channel.platform,
             channel.workspace_id,
             channel.channel_id,
@@ -355,7 +356,8 @@ class SqlRepository:
 
     async def team_scenarios(self, team_id: int) -> list[str]:
         rows = await self.db.fetch(
-            "SELECT scenario_id FROM rounds WHERE team_id = $1 ORDER BY local_date, id", team_id
+            "SELECT scenario_id FROM rounds WHERE team_id = $1 AND state <> 'skipped' ORDER BY local_date, id",
+            team_id,
         )
         return [r["scenario_id"] for r in rows]
 
@@ -367,13 +369,6 @@ class SqlRepository:
             before.isoformat(),
         )
         return _round(row) if row else None
-
-    async def latest_revealed_round_id(self, team_id: int) -> int | None:
-        value = await self.db.fetchval(
-            "SELECT id FROM rounds WHERE team_id = $1 AND state = 'revealed' ORDER BY local_date DESC LIMIT 1",
-            team_id,
-        )
-        return None if value is None else int(value)
 
     # Answers and scoring ---------------------------------------------------------------------------------
     async def record_answer(self, round_id: int, user: UserRef, choice: Party, at: datetime) -> bool:
@@ -391,11 +386,28 @@ class SqlRepository:
         )
         return changed == 1
 
+    async def record_late_answer(self, round_id: int, user: UserRef, choice: Party, at: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
+            "VALUES ($1, $2, $3, $4, $5, 'late') ON CONFLICT (round_id, user_id) DO NOTHING",
+            round_id,
+            user.user_id,
+            user.name,
+            choice.value,
+            ms(at),
+        )
+
+    async def late_answer_users(self, round_id: int) -> set[str]:
+        rows = await self.db.fetch(
+            "SELECT user_id FROM answers WHERE round_id = $1 AND source = 'late'", round_id
+        )
+        return {r["user_id"] for r in rows}
+
     async def get_answer(self, round_id: int, user_id: str) -> StoredAnswer | None:
         row = await self.db.fetchrow(
             "SELECT a.user_id, a.display_name, a.choice, a.answered_at, t.platform, t.workspace_id "
             "FROM answers a JOIN rounds r ON r.id = a.round_id JOIN teams t ON t.id = r.team_id "
-            "WHERE a.round_id = $1 AND a.user_id = $2",
+            "WHERE a.round_id = $1 AND a.user_id = $2 AND a.source <> 'late'",
             round_id,
             user_id,
         )
@@ -407,7 +419,7 @@ class SqlRepository:
     async def answers_for_round(self, round_id: int, platform: str, workspace_id: str) -> list[StoredAnswer]:
         rows = await self.db.fetch(
             "SELECT user_id, display_name, choice, answered_at FROM answers WHERE round_id = $1 "
-            "ORDER BY answered_at, user_id",
+            "AND source <> 'late' ORDER BY answered_at, user_id",
             round_id,
         )
         return [
@@ -605,19 +617,17 @@ class SqlRepository:
             "WHERE t.platform = $1 AND t.workspace_id = $2 AND m.user_id = $3 AND m.period = 'all'",
             *args,
         )
-        streak_rows = await self.db.fetch(
-            "SELECT s.team_id, s.current, s.best, s.last_round_id FROM member_streaks s "
-            "JOIN teams t ON t.id = s.team_id WHERE t.platform = $1 AND t.workspace_id = $2 AND s.user_id = $3",
+        # A streak is alive only if the person answered the team's latest scored round.
+        streak = await self.db.fetchrow(
+            "SELECT COALESCE(MAX(s.best), 0) AS best, COALESCE(MAX(CASE WHEN s.last_round_id = ("
+            "SELECT r.id FROM rounds r WHERE r.team_id = s.team_id AND r.state = 'revealed' "
+            "ORDER BY r.local_date DESC LIMIT 1) THEN s.current ELSE 0 END), 0) AS current "
+            "FROM member_streaks s JOIN teams t ON t.id = s.team_id "
+            "WHERE t.platform = $1 AND t.workspace_id = $2 AND s.user_id = $3",
             *args,
         )
-        best = max((int(r["best"]) for r in streak_rows), default=0)
-        current = 0
-        for r in streak_rows:
-            # A streak is alive only if the person answered the team's latest scored round.
-            if r["last_round_id"] is not None and r["last_round_id"] == await self.latest_revealed_round_id(
-                int(r["team_id"])
-            ):
-                current = max(current, int(r["current"]))
+        assert streak is not None
+        best, current = int(streak["best"]), int(streak["current"])
         topic_rows = await self.db.fetch(
             "SELECT m.topic, SUM(m.answered) AS answered, SUM(m.correct) AS correct FROM member_topics m "
             "JOIN teams t ON t.id = m.team_id WHERE t.platform = $1 AND t.workspace_id = $2 AND m.user_id = $3 "
@@ -634,6 +644,16 @@ class SqlRepository:
             topics=tuple((r["topic"], int(r["answered"]), int(r["correct"])) for r in topic_rows),
         )
 
+    async def teams_of_person(self, tenant: Tenant, user_id: str) -> list[int]:
+        rows = await self.db.fetch(
+            "SELECT m.team_id FROM member_scores m JOIN teams t ON t.id = m.team_id WHERE t.platform = $1 "
+            "AND t.workspace_id = $2 AND m.user_id = $3 AND m.period = 'all' ORDER BY m.points DESC, m.team_id",
+            tenant.platform,
+            tenant.workspace_id,
+            user_id,
+        )
+        return [int(r["team_id"]) for r in rows]
+
     async def find_person(self, tenant: Tenant, user_id: str) -> str | None:
         value = await self.db.fetchval(
             "SELECT m.display_name FROM member_scores m JOIN teams t ON t.id = m.team_id "
@@ -646,12 +666,12 @@ class SqlRepository:
 
     async def export_rows(
         self, tenant: Tenant, periods: Sequence[str]
-    ) -> list[tuple[str, str, str, str, int, int, int]]:
+    ) -> list[tuple[str, str, str, int, str, int, int, int]]:
         if not periods:
             return []
         marks = _marks(3, periods)
         rows = await self.db.fetch(
-            "SELECT m.period, m.user_id, m.display_name, t.name, m.answered, m.correct, m.points "
+            "SELECT m.period, m.user_id, m.display_name, t.id, t.name, m.answered, m.correct, m.points "
             "FROM member_scores m JOIN teams t ON t.id = m.team_id "
             f"WHERE t.platform = $1 AND t.workspace_id = $2 AND m.period IN ({marks}) "
             "ORDER BY t.name, m.points DESC, m.user_id",
@@ -664,6 +684,7 @@ class SqlRepository:
                 r["period"],
                 r["user_id"],
                 r["display_name"],
+                int(r["id"]),
                 r["name"],
                 int(r["answered"]),
                 int(r["correct"]),
@@ -704,6 +725,18 @@ class SqlRepository:
             ms_or_none(progress.completed_at),
             ms_or_none(progress.next_lesson_at),
         )
+
+    async def advance_lesson(self, progress: CourseProgress) -> bool:
+        changed = await self.db.execute(
+            "UPDATE course_progress SET lesson_index = lesson_index + 1, answered_current = 0, "
+            "next_lesson_at = NULL WHERE platform = $1 AND workspace_id = $2 AND user_id = $3 "
+            "AND lesson_index = $4 AND answered_current = 1",
+            progress.user.platform,
+            progress.user.workspace_id,
+            progress.user.user_id,
+            progress.lesson_index,
+        )
+        return changed == 1
 
     async def due_lessons(self, now: datetime, limit: int, platforms: Sequence[str]) -> list[CourseProgress]:
         if not platforms:
@@ -836,6 +869,11 @@ class SqlRepository:
         args = (user.platform, user.workspace_id, user.user_id)
         removed = 0
         async with self.db.transaction() as tx:
+            # Only the boards this person was on need recounting afterwards.
+            affected = await tx.fetch(
+                f"SELECT team_id, period FROM member_scores WHERE user_id = $3 AND team_id IN ({tenant_teams})",
+                *args,
+            )
             removed += await tx.execute(
                 "DELETE FROM answers WHERE user_id = $3 AND round_id IN "
                 f"(SELECT r.id FROM rounds r WHERE r.team_id IN ({tenant_teams}))",
@@ -846,28 +884,30 @@ class SqlRepository:
                     f"DELETE FROM {table} WHERE user_id = $3 AND team_id IN ({tenant_teams})",
                     *args,
                 )
-            for table in ("course_progress", "practice", "flags", "audit_log"):
+            for table in ("course_progress", "practice", "flags"):
                 removed += await tx.execute(
                     f"DELETE FROM {table} WHERE platform = $1 AND workspace_id = $2 AND user_id = $3",
                     *args,
                 )
-            await tx.execute(
-                "UPDATE team_periods SET active_members = (SELECT COUNT(*) FROM member_scores m "
-                "WHERE m.team_id = team_periods.team_id AND m.period = team_periods.period), "
-                "points = (SELECT COALESCE(SUM(m.points), 0) FROM member_scores m "
-                "WHERE m.team_id = team_periods.team_id AND m.period = team_periods.period), "
-                "answers = (SELECT COALESCE(SUM(m.answered), 0) FROM member_scores m "
-                "WHERE m.team_id = team_periods.team_id AND m.period = team_periods.period) "
-                f"WHERE team_id IN ({tenant_teams})",
-                user.platform,
-                user.workspace_id,
+            # The audit trail keeps what was done, not who did it: an admin cannot erase their own record.
+            removed += await tx.execute(
+                "UPDATE audit_log SET user_id = 'forgotten-user' "
+                "WHERE platform = $1 AND workspace_id = $2 AND user_id = $3",
+                *args,
             )
-            for key in await tx.fetch(
-                f"SELECT team_id, period FROM team_periods WHERE team_id IN ({tenant_teams})",
-                user.platform,
-                user.workspace_id,
-            ):
-                await rebuild_buckets(tx, int(key["team_id"]), key["period"])
+            for key in affected:
+                team_id, period = int(key["team_id"]), key["period"]
+                await tx.execute(
+                    "UPDATE team_periods SET "
+                    "active_members = (SELECT COUNT(*) FROM member_scores m WHERE m.team_id = $1 AND m.period = $2), "
+                    "points = (SELECT COALESCE(SUM(m.points), 0) FROM member_scores m "
+                    "WHERE m.team_id = $1 AND m.period = $2), "
+                    "answers = (SELECT COALESCE(SUM(m.answered), 0) FROM member_scores m "
+                    "WHERE m.team_id = $1 AND m.period = $2) WHERE team_id = $1 AND period = $2",
+                    team_id,
+                    period,
+                )
+                await rebuild_buckets(tx, team_id, period)
         return removed
 
     async def add_audit(self, user: UserRef, action: str, detail: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ Messages meant privately for simulated teammates are not shown. Reactions on pos
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -34,6 +35,7 @@ class ConsoleAdapter:
         self._posts: dict[str, PostRef] = {}
         self._reactions: dict[str, list[CollectedAnswer]] = {}
         self._counter = 0
+        self._run = uuid.uuid4().hex[:8]  # message ids must not repeat across runs that share a --db
         self.files: list[FileCard] = []
 
     @property
@@ -72,7 +74,7 @@ class ConsoleAdapter:
 
     def _new_id(self) -> str:
         self._counter += 1
-        return f"c{self._counter}"
+        return f"c{self._run}-{self._counter}"
 
     async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
         if idempotency_key in self._posts:

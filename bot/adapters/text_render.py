@@ -73,11 +73,14 @@ def render_text(card: Card) -> str:
         case LeaderboardCard():
             lines = _board(card)
         case TeamRankingCard():
-            lines = [f"🏅 {card.title}"] + [
-                f"{r.rank:>3}. {r.team:<20} {r.points_per_member:>6.1f} pts/member  "
-                f"{r.active_members} active  {r.participation:.0%} participation"
-                for r in card.rows
-            ] or ["  (no teams have scores yet)"]
+            lines = [f"🏅 {card.title}"] + (
+                [
+                    f"{r.rank:>3}. {r.team:<20} {r.points_per_member:>6.1f} pts/member  "
+                    f"{r.active_members} active  {r.participation:.0%} participation"
+                    for r in card.rows
+                ]
+                or ["  (no teams have scores yet)"]
+            )
         case StatsCard():
             weak = ", ".join(f"{t} ({a:.0%})" for t, a in card.weakest_topics) or "—"
             lines = [

@@ -22,11 +22,11 @@ from bot.core.messages import (
     TeamRankingCard,
     TextReply,
 )
-from bot.core.model import Team, TeamSettings
+from bot.core.model import CourseProgress, Team, TeamSettings
 from bot.core.onboarding import Onboarding
 from bot.core.practice import Practice
 from bot.core.rounds import RoundService
-from bot.core.schedule_math import local_date, next_post, post_at
+from bot.core.schedule_math import local_date, next_post
 from content.loader import ContentBundle
 from content.lookup import Lookup
 from storage.protocol import Repository
@@ -59,6 +59,12 @@ ADMIN_LINES = (
     ("audit", "the log of admin actions"),
 )  # fmt: skip
 MAX_TEAM_NAME = 80
+
+
+def _course_status(progress: CourseProgress | None) -> str:
+    if progress is None:
+        return ""
+    return "completed" if progress.completed_at else "started"
 
 
 def _csv_cell(value: object) -> str:
@@ -207,7 +213,9 @@ class CommandRunner:
     async def home(self, user: UserRef, now: datetime) -> HomeCard:
         stats = await self.stats_card(user, own=True)
         boards = []
-        for team in (await self.repo.teams_of(user.tenant))[:3]:
+        teams = {t.id: t for t in await self.repo.teams_of(user.tenant)}
+        own = [teams[i] for i in await self.repo.teams_of_person(user.tenant, user.user_id) if i in teams]
+        for team in (own or list(teams.values()))[:2]:  # the person's own teams; else the workspace's first
             day = local_date(now, team.settings.timezone)
             for period in (Period.WEEK, Period.ALL):
                 key = period_key(period, day)
@@ -309,7 +317,7 @@ class CommandRunner:
             await self.repo.add_audit(event.user, "resume", team.name, now)
             return TextReply(
                 f"▶️ {team.name} is back on. Next post: {upcoming[0]:%a %d %b} at "
-                f"{post_at(team.settings, upcoming[0]).astimezone(now.tzinfo):%H:%M} UTC."
+                f"{team.settings.post_time:%H:%M} {team.settings.timezone}."
             )
         rnd = await self.rounds.post_now(team, now)
         await self.repo.add_audit(event.user, "post-now", team.name, now)
@@ -323,30 +331,32 @@ class CommandRunner:
 
     async def export(self, event: CommandIssued, period: Period, now: datetime) -> Card:
         tenant = event.user.tenant
-        teams = await self.repo.teams_of(tenant)
-        keys = {t.name: period_key(period, local_date(now, t.settings.timezone)) for t in teams}
+        keys = {
+            t.id: period_key(period, local_date(now, t.settings.timezone))
+            for t in await self.repo.teams_of(tenant)
+        }
         rows = await self.repo.export_rows(tenant, sorted(set(keys.values())))
         roster = {p.user.user_id: p for p in await self.repo.course_roster(tenant)}
+        # A period key for people with no team rows: the teams' own (the same for all unless zones differ).
+        course_key = min(keys.values(), default=period_key(period, local_date(now, self.default_timezone)))
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(
             ["person", "person_id", "team", "rounds_answered", "correct", "points", "period", "course"]
         )
-        for key, user_id, name, team_name, answered, correct, points in rows:
-            if keys.get(team_name) != key:
+        exported = set()
+        for key, user_id, name, team_id, team_name, answered, correct, points in rows:
+            if keys.get(team_id) != key:  # each team's rows for its own week/month, in its own zone
                 continue
-            course = roster.get(user_id)
-            status = "completed" if course and course.completed_at else ("started" if course else "")
+            exported.add(user_id)
+            status = _course_status(roster.get(user_id))
             writer.writerow(
                 [_csv_cell(v) for v in (name, user_id, team_name, answered, correct, points, key, status)]
             )
-        exported = {row[1] for row in rows if keys.get(row[3]) == row[0]}
         for user_id, course in roster.items():
             if user_id not in exported:  # took the course but has not answered a round in this period
-                status = "completed" if course.completed_at else "started"
-                writer.writerow(
-                    [_csv_cell(v) for v in (course.user.name, user_id, "", 0, 0, 0, period.value, status)]
-                )
+                row = (course.user.name, user_id, "", 0, 0, 0, course_key, _course_status(course))
+                writer.writerow([_csv_cell(v) for v in row])
         await self.repo.add_audit(event.user, "export", period.value, now)
         stamp = now.strftime("%Y%m%d")
         return FileCard(
@@ -356,7 +366,7 @@ class CommandRunner:
         )
 
     async def course_roster(self, tenant: Tenant) -> Card:
-        roster = await self.onboarding.roster(tenant)
+        roster = await self.repo.course_roster(tenant)
         if not roster:
             return TextReply("Nobody has started the course yet.")
         done = [p for p in roster if p.completed_at]
@@ -369,7 +379,13 @@ class CommandRunner:
     async def flags(self, user: UserRef, clear: str | None, now: datetime) -> Card:
         tenant = user.tenant
         if clear is not None:
+            if clear not in self.content.scenarios:
+                return TextReply(
+                    f"There is no scenario `{clear}`. `{self.prefix} flags` lists the flagged ones."
+                )
             removed = await self.repo.clear_flags(tenant, clear)
+            if not removed:
+                return TextReply(f"`{clear}` has no open flags.")
             await self.repo.add_audit(user, "flags-clear", clear, now)
             return TextReply(f"Cleared {removed} flag(s) on `{clear}`; it is back in the daily rotation.")
         open_flags = await self.repo.open_flags(tenant)

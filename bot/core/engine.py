@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core.clock import Clock
 from bot.core.command_runner import CommandRunner
@@ -29,6 +30,7 @@ from content.loader import ContentBundle
 from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SORRY = TextReply(
     "Sorry — something went wrong on our side and it has been logged. Please try again in a moment."
@@ -133,9 +135,11 @@ class Engine:
     async def _button(self, event: ButtonPressed) -> Sequence[Card]:
         now = self.clock.now()
         if event.action == "answer" and event.post is not None:
-            _, _, choice = event.value.partition(":")
+            rid, _, choice = event.value.partition(":")
             return await self.rounds.on_answer(
-                AnswerGiven(event.post, event.user, choice, event.at), via_button=True
+                AnswerGiven(event.post, event.user, choice, event.at),
+                via_button=True,
+                round_id=int(rid) if rid.isdigit() else None,
             )
         if event.action == "quiz":
             return await self.practice.answer(event.user, event.value, now)
@@ -154,8 +158,17 @@ class Engine:
     async def tick(self) -> TickReport:
         """One pass of the scheduler over all due work. Safe to run from several instances at once."""
         now = self.clock.now()
-        posted, skipped = await self.rounds.post_due(now)
-        recovered = await self.rounds.recover_claims(now)
-        revealed = await self.rounds.reveal_due(now)
-        lessons = await self.onboarding.send_due(now)
+        posted, skipped = await _isolated("post", self.rounds.post_due(now), (0, 0))
+        recovered = await _isolated("recover", self.rounds.recover_claims(now), 0)
+        revealed = await _isolated("reveal", self.rounds.reveal_due(now), 0)
+        lessons = await _isolated("lessons", self.onboarding.send_due(now), 0)
         return TickReport(posted, skipped, recovered, revealed, lessons)
+
+
+async def _isolated(phase: str, work: Awaitable[T], default: T) -> T:
+    """One failing phase of a tick must not stop the others (a bad team must not block every reveal)."""
+    try:
+        return await work
+    except Exception:
+        log.exception("scheduler phase %s failed; the other phases still run", phase)
+        return default

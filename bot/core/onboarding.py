@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, time
 
-from bot.core.events import MemberJoined, Tenant, UserRef
+from bot.core.events import MemberJoined, UserRef
 from bot.core.messages import Button, Card, LessonCard, TextReply
 from bot.core.model import CourseProgress, TeamSettings
 from bot.core.ports import PlatformAdapter
@@ -51,6 +51,7 @@ class Onboarding:
         return self.content.lessons
 
     def lesson_card(self, index: int) -> LessonCard:
+        index = min(index, len(self.lessons) - 1)  # progress outlives a course that lost a lesson
         lesson = self.lessons[index]
         buttons = tuple(
             Button(option, "lesson", f"{lesson.id}:{i}") for i, option in enumerate(lesson.check.options)
@@ -96,9 +97,7 @@ class Onboarding:
             cards.append(TextReply(WELCOME.format(name=user.name, count=len(self.lessons))))
             summary = "I've sent you the first lesson by direct message."
         elif progress.completed_at is not None and progress.lesson_index >= len(self.lessons) - 1:
-            progress = replace(
-                progress, lesson_index=0, answered_current=False, next_lesson_at=None, correct=0
-            )
+            progress = replace(progress, lesson_index=0, answered_current=False, next_lesson_at=None)
             summary = "Replaying the course from lesson 1 — check your direct messages."
         else:
             if progress.answered_current and progress.lesson_index < len(self.lessons) - 1:
@@ -124,17 +123,21 @@ class Onboarding:
         if index != progress.lesson_index or progress.answered_current:
             return [TextReply(prefix + feedback)]  # a replayed question: feedback only
         last = index == len(self.lessons) - 1
+        first_time = progress.completed_at is None  # a replay neither counts nor re-announces
         progress = replace(
             progress,
             user=user,
             answered_current=True,
-            correct=progress.correct + int(right),
-            completed_at=now if last else progress.completed_at,
+            correct=progress.correct + int(right and first_time),
+            completed_at=progress.completed_at or (now if last else None),
             next_lesson_at=None if last else self._next_working_day(progress.timezone, now),
         )
         await self.repo.save_course_progress(progress, now)
         if last:
-            return [TextReply(prefix + feedback), await self._certificate(user, progress)]
+            return [
+                TextReply(prefix + feedback),
+                await self._certificate(user, progress, announce=first_time),
+            ]
         return [
             TextReply(
                 prefix + feedback,
@@ -153,15 +156,9 @@ class Onboarding:
                 TextReply("Answer this lesson's check question first."),
                 self.lesson_card(progress.lesson_index),
             ]
-        progress = replace(
-            progress,
-            user=user,
-            lesson_index=progress.lesson_index + 1,
-            answered_current=False,
-            next_lesson_at=None,
-        )
-        await self.repo.save_course_progress(progress, now)
-        return [self.lesson_card(progress.lesson_index)]
+        if not await self.repo.advance_lesson(progress):
+            return [TextReply("Your next lesson has just been sent to you.")]  # the scheduler got there first
+        return [self.lesson_card(progress.lesson_index + 1)]
 
     async def send_due(self, now: datetime) -> int:
         sent = 0
@@ -169,25 +166,23 @@ class Onboarding:
             if not progress.answered_current or progress.lesson_index >= len(self.lessons) - 1:
                 await self.repo.save_course_progress(replace(progress, next_lesson_at=None), now)
                 continue
-            advanced = replace(
-                progress, lesson_index=progress.lesson_index + 1, answered_current=False, next_lesson_at=None
-            )
-            await self.repo.save_course_progress(advanced, now)
+            if not await self.repo.advance_lesson(progress):
+                continue  # another instance, or the person's own "Next lesson", got there first
             try:
-                await self._dm(progress.user, [self.lesson_card(advanced.lesson_index)])
+                await self._dm(progress.user, [self.lesson_card(progress.lesson_index + 1)])
                 sent += 1
             except Exception:
-                log.warning("could not send lesson %d", advanced.lesson_index + 1, exc_info=True)
+                log.warning("could not send lesson %d", progress.lesson_index + 2, exc_info=True)
         return sent
 
-    async def _certificate(self, user: UserRef, progress: CourseProgress) -> Card:
+    async def _certificate(self, user: UserRef, progress: CourseProgress, announce: bool) -> Card:
         total = len(self.lessons)
         text = (
             f"🎓 *Course complete!* You finished all {total} lessons of the AWS Shared Responsibility course, "
             f"with {progress.correct} of {total} check questions right first time.\n"
             "Keep it fresh with `/responsibility quiz`, and look things up with `/responsibility lookup`."
         )
-        for team in await self.repo.teams_of(user.tenant):
+        for team in await self.repo.teams_of(user.tenant) if announce else []:
             adapter = self.adapters.get(team.channel.platform)
             if adapter is None or not team.settings.announce_course:
                 continue
@@ -204,9 +199,6 @@ class Onboarding:
     def _next_working_day(self, tz: str, now: datetime) -> datetime:
         settings = TeamSettings(timezone=tz, post_time=LESSON_TIME)
         return following_post(settings, local_date(now, tz))[1]
-
-    async def roster(self, tenant: Tenant) -> list[CourseProgress]:
-        return await self.repo.course_roster(tenant)
 
     def progress_line(self, progress: CourseProgress | None) -> str:
         total = len(self.lessons)

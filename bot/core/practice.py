@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.core.events import UserRef
 from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for
+from bot.core.model import PracticeItem
 from bot.core.rounds import parse_choice
 from content.loader import ContentBundle
 from storage.protocol import Repository
@@ -34,6 +35,10 @@ def next_box(box: int | None, correct: bool) -> int:
 
 def due_after(box: int, now: datetime) -> datetime:
     return now + INTERVALS.get(box, RETIRED_AFTER)
+
+
+def _stamp(item: PracticeItem | None) -> str:
+    return str(int(item.due_at.timestamp())) if item else "new"
 
 
 class Practice:
@@ -61,13 +66,16 @@ class Practice:
                 pick = min(known.values(), key=lambda i: (i.due_at, i.scenario_id)).scenario_id
                 note = "You have seen every scenario — here is the one due soonest."
         scenario = self.content.scenarios[pick]
+        # The card remembers which state of the item it was drawn from, so pressing it twice counts once.
+        stamp = _stamp(known.get(pick))
         buttons = tuple(
-            Button(f"{o.emoji} {o.label}", "quiz", f"{scenario.id}:{o.party.value}") for o in OPTIONS
+            Button(f"{o.emoji} {o.label}", "quiz", f"{scenario.id}:{o.party.value}:{stamp}") for o in OPTIONS
         )
         return PracticeCard(scenario.id, scenario.service, scenario.prompt, note, buttons)
 
     async def answer(self, user: UserRef, value: str, now: datetime) -> list[Card]:
-        sid, _, token = value.partition(":")
+        sid, _, rest = value.partition(":")
+        token, _, stamp = rest.partition(":")
         scenario = self.content.scenarios.get(sid)
         choice = parse_choice(token)
         if scenario is None or choice is None:
@@ -75,8 +83,10 @@ class Practice:
         items = {i.scenario_id: i for i in await self.repo.practice_items(user)}
         old = items.get(sid)
         correct = choice is scenario.answer
-        box = next_box(old.box if old else None, correct)
-        await self.repo.save_practice(user, sid, correct, box, due_after(box, now), now)
+        # A second press of the same card only shows the feedback again (cards from before the stamp count).
+        if not stamp or stamp == _stamp(old):
+            box = next_box(old.box if old else None, correct)
+            await self.repo.save_practice(user, sid, correct, box, due_after(box, now), now)
         verdict = "✅ Right" if correct else f"❌ Not quite — it's *{option_for(scenario.answer).label}*"
         when = "" if correct else " It will come back in your practice tomorrow."
         text = f"{verdict}.{when}\n\n{scenario.explanation}\n\n📖 {scenario.references[0]}"

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -48,6 +49,8 @@ BATCH = 200
 MAX_BATCHES = 50
 #: Teams or rounds handled at the same time within a batch.
 CONCURRENCY = 32
+
+CLOSED = TextReply("This round is closed — the answer is in the thread.")
 
 _TOKENS: dict[str, Party] = {}
 for _opt in OPTIONS:
@@ -114,6 +117,18 @@ class RoundService:
         return outcomes.count("posted"), outcomes.count("skipped")
 
     async def _post_one(self, team: Team, now: datetime) -> str:
+        """One team's due post. A failure here is this team's alone: the others still post."""
+        try:
+            return await self._post_team(team, now)
+        except Exception:
+            log.exception(
+                "posting for team %s failed; retrying on the next tick",
+                team.id,
+                extra={"team_id": team.id, "tenant": team.channel.workspace_id},
+            )
+            return ""
+
+    async def _post_team(self, team: Team, now: datetime) -> str:
         day = team.next_post_date
         if day is None:
             return ""
@@ -232,18 +247,25 @@ class RoundService:
         return await self.repo.get_round(rnd.id)
 
     # Answers ---------------------------------------------------------------------------------------------
-    async def on_answer(self, event: AnswerGiven, via_button: bool = False) -> list[Card]:
+    async def on_answer(
+        self, event: AnswerGiven, via_button: bool = False, round_id: int | None = None
+    ) -> list[Card]:
         """First valid answer locks. Returns the private reply for a button press; reactions get an
-        ephemeral receipt through the adapter instead."""
+        ephemeral receipt through the adapter instead. A button carries its round id, so a press is taken
+        even in the moment between the platform accepting the post and us recording its message id."""
         choice = parse_choice(event.choice)
         if choice is None or event.user.is_bot:
             return []
-        route = await self._route(event.post)
+        route = await self._route(event.post, round_id)
         if route is None:
-            return []
+            return [CLOSED] if via_button else []
         rnd, team = route
-        if rnd.state is not RoundState.POSTED or event.at >= rnd.closes_at:
-            return [TextReply("This round is closed — the answer is in the thread.")] if via_button else []
+        late = event.at >= rnd.closes_at
+        if late and not via_button and rnd.state in (RoundState.POSTED, RoundState.CLOSING):
+            # Seen live after the close: remember it, so re-reading the reactions at reveal won't count it.
+            await self.repo.record_late_answer(rnd.id, event.user, choice, event.at)
+        if late or rnd.state not in (RoundState.CLAIMED, RoundState.POSTED):
+            return [CLOSED] if via_button else []
         stored = await self.repo.record_answer(rnd.id, event.user, choice, event.at)
         if stored:
             crashpoint("after-answer")
@@ -255,7 +277,9 @@ class RoundService:
             )
         else:
             first = await self.repo.get_answer(rnd.id, event.user.user_id)
-            if first is None or first.choice is choice:
+            if first is None:
+                return [CLOSED] if via_button else []  # the round closed as the answer came in
+            if first.choice is choice:
                 return []
             text = f"Your first answer, *{option_for(first.choice).label}*, is the one that counts."
         receipt = TextReply(text)
@@ -265,15 +289,17 @@ class RoundService:
             await self._safe_ephemeral(event.post.channel, event.user, receipt)
         return []
 
-    async def _route(self, post: PostRef) -> tuple[Round, Team] | None:
-        """The open round a post belongs to, and its team; cached briefly because every answer needs it."""
+    async def _route(self, post: PostRef, round_id: int | None = None) -> tuple[Round, Team] | None:
+        """The round a post belongs to, and its team; cached briefly because every answer needs it."""
         now = self.clock.now()
         cached = self._routes.get(post)
         if cached is not None and cached[0] > now:
             return cached[1], cached[2]
         rnd = await self.repo.round_for_post(post.channel, post.message_id)
+        if rnd is None and round_id is not None:
+            rnd = await self.repo.get_round(round_id)  # posted, but its message id not recorded yet
         team = await self.repo.get_team_by_id(rnd.team_id) if rnd is not None else None
-        if rnd is None or team is None:
+        if rnd is None or team is None or team.channel != post.channel:
             return None
         if rnd.state is RoundState.POSTED:
             if len(self._routes) > 10_000:
@@ -351,7 +377,7 @@ class RoundService:
                     raise
                 log.warning("could not re-read answers of round %s; scoring the stored ones", rnd.id)
                 collected = []
-            reconciled = reconcile(rnd, stored, collected)
+            reconciled = reconcile(rnd, stored, collected, await self.repo.late_answer_users(rnd.id))
         every = stored + reconciled
         awards = []
         if answer is not None:
@@ -428,7 +454,10 @@ def _needs_reveal(rnd: Round) -> bool:
 
 
 def reconcile(
-    rnd: Round, stored: Sequence[StoredAnswer], collected: Sequence[CollectedAnswer]
+    rnd: Round,
+    stored: Sequence[StoredAnswer],
+    collected: Sequence[CollectedAnswer],
+    late: AbstractSet[str] = frozenset(),
 ) -> list[StoredAnswer]:
     """Answers found on the post but not in storage (given while the bot was down).
 
@@ -436,7 +465,7 @@ def reconcile(
     a person found with several options is not counted: we cannot know which came first, and counting
     any of them would reward hedging.
     """
-    known = {a.user.user_id for a in stored}
+    known = {a.user.user_id for a in stored} | set(late)  # late: reacted after the close, seen live
     seen: dict[str, tuple[UserRef, set[Party]]] = {}
     for item in collected:
         choice = parse_choice(item.choice)

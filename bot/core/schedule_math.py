@@ -1,8 +1,9 @@
 """Local-time arithmetic for teams: post and close instants per local date, DST-safe.
 
 Days are stepped as calendar dates in the team's zone, never as 24-hour jumps, so a DST change can neither
-skip nor double a post. A post time that falls in a spring-forward gap resolves to the instant just after the
-gap (fold=0 semantics of zoneinfo); one in a fall-back overlap resolves to its first occurrence.
+skip nor double a post. A post time that falls in a spring-forward gap is read with the offset from before the
+gap (zoneinfo's fold=0), so 02:30 on Berlin's spring-forward day is posted at 03:30 CEST; one in a fall-back
+overlap resolves to its first occurrence.
 """
 
 from __future__ import annotations

@@ -125,4 +125,18 @@ async def test_completion_is_announced_only_where_the_team_asked(sqlite_repo: Re
     assert announced == ["C-yes"]
     (export,) = await h.command("export week", channel=h.channel("C-yes"))
     assert isinstance(export, FileCard)
-    assert "Ann,ann,,0,0,0,week,completed" in export.content  # course-only people are in the export too
+    assert "Ann,ann,,0,0,0,w:2026-W49,completed" in export.content  # course-only people are in the export too
+
+
+async def test_pressing_the_same_practice_card_twice_counts_once(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    (card,) = await h.command("quiz", uid="ann", admin=False)
+    assert isinstance(card, PracticeCard)
+    answer = h.engine.content.scenarios[card.scenario_id].answer
+    right = next(b for b in card.buttons if f":{answer.value}:" in b.value)
+    for _ in range(3):
+        (feedback,) = await h.press("ann", "quiz", right.value)
+        assert isinstance(feedback, TextReply) and "Right" in feedback.text
+    assert await sqlite_repo.practice_totals(h.user("ann")) == (1, 1)
+    (item,) = await sqlite_repo.practice_items(h.user("ann"))
+    assert item.box == 4  # not pushed on to "retired" by the repeated presses

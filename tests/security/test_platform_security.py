@@ -85,6 +85,8 @@ async def test_slack_admin_commands_are_refused_to_members_and_audited_for_admin
         assert await _counts(db) == before  # nothing changed, nothing audited
         assert ws.posts(CHANNEL) == [] and fake.uploads == {}
 
+        (flagged,) = await fake.command(TEAM, "UANN", CHANNEL, "flag s-001 the answer looks wrong")
+        assert "flagged" in flagged.text  # an open flag, so that clearing it is a real admin action
         for text in ("pause", "resume", "post-now", "export all", "flags clear s-001"):
             await fake.command(TEAM, "UADMIN", CHANNEL, text)
         (audit,) = await fake.command(TEAM, "UADMIN", CHANNEL, "audit")
@@ -117,6 +119,8 @@ async def test_discord_admin_commands_are_refused_to_members_and_audited_for_adm
         assert await _counts(db) == before and fake.command_syncs == syncs
         assert fake.channel_messages(channel) == []
 
+        (flagged,) = await command(bot, guild, ann, "flag", channel, scenario="s-001", reason="looks wrong")
+        assert "flagged" in text_of(flagged)  # an open flag, so that clearing it is a real admin action
         for name in ("pause", "resume", "post-now", "export", "flags"):
             await command(bot, guild, admin, name, channel, **DISCORD_OPTIONS.get(name, {}))
         (audit,) = await command(bot, guild, admin, "audit", channel)

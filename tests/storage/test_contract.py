@@ -67,9 +67,9 @@ async def test_answers_lock_and_the_reveal_transaction(repo: Repository) -> None
     closes = NOW + timedelta(hours=4)
     rnd = await repo.claim_round(team_id, DAY, "s1", "patching", closes, NOW, NOW)
     assert rnd is not None
-    assert not await repo.record_answer(rnd.id, user("a"), Party.AWS, NOW)  # not posted yet
-    await repo.mark_posted(rnd.id, "m1", NOW)
+    # claimed: the post may already be up (a button press can beat recording its message id)
     assert await repo.record_answer(rnd.id, user("a"), Party.AWS, NOW)
+    await repo.mark_posted(rnd.id, "m1", NOW)
     assert not await repo.record_answer(rnd.id, user("a"), Party.SHARED, NOW)  # first answer locks
     assert await repo.record_answer(rnd.id, user("b"), Party.SHARED, NOW + timedelta(minutes=1))
     got = await repo.get_answer(rnd.id, "a")
@@ -114,7 +114,6 @@ async def test_answers_lock_and_the_reveal_transaction(repo: Repository) -> None
     assert (totals.points, totals.answered, totals.correct, totals.current_streak) == (12, 1, 1, 2)
     assert totals.topics == (("patching", 1, 1),)
     assert await repo.previous_round(team_id, DAY + timedelta(days=1)) is not None
-    assert await repo.latest_revealed_round_id(team_id) == rnd.id
     rows = await repo.export_rows(Tenant("slack", "T1"), ["all"])
     assert {r[1] for r in rows} == {"a", "b", "d"}
     assert await repo.export_rows(Tenant("slack", "T2"), ["all"]) == []
@@ -245,3 +244,35 @@ async def test_rank_matches_a_full_sort_with_ties(repo: Repository) -> None:
         uid = expected[position][2]
         rank = await repo.rank_of(team_id, "all", uid)
         assert rank is not None and rank[0] == position + 1, uid
+
+
+async def test_late_answers_lessons_and_teams_of_a_person(repo: Repository) -> None:
+    team_id = await _team(repo)
+    rnd = await repo.claim_round(team_id, DAY, "s1", "patching", NOW + timedelta(hours=1), NOW, NOW)
+    assert rnd is not None
+    await repo.mark_posted(rnd.id, "m1", NOW)
+    await repo.record_answer(rnd.id, user("a"), Party.AWS, NOW)
+    await repo.record_late_answer(rnd.id, user("a"), Party.SHARED, NOW)  # has a live answer: ignored
+    await repo.record_late_answer(rnd.id, user("late"), Party.AWS, NOW + timedelta(hours=2))
+    assert await repo.late_answer_users(rnd.id) == {"late"}
+    assert [a.user.user_id for a in await repo.answers_for_round(rnd.id, "slack", "T1")] == ["a"]
+    assert await repo.get_answer(rnd.id, "late") is None
+
+    u = user("learner")
+    await repo.save_course_progress(CourseProgress(u, 0, True, None, NOW, "UTC", 1), NOW)
+    first = await repo.course_progress(u)
+    assert first is not None
+    assert await repo.advance_lesson(first)
+    assert not await repo.advance_lesson(first)  # someone already moved on
+    moved = await repo.course_progress(u)
+    assert moved is not None and (moved.lesson_index, moved.answered_current, moved.next_lesson_at) == (
+        1,
+        False,
+        None,
+    )
+
+    await repo.set_round_state(rnd.id, RoundState.POSTED, RoundState.CLOSING, None)
+    award = Award(user("a"), Party.AWS, NOW, True, 10, 1)
+    await repo.finish_round(RoundResult(rnd.id, team_id, "patching", ("all",), (award,), (), NOW))
+    assert await repo.teams_of_person(Tenant("slack", "T1"), "a") == [team_id]
+    assert await repo.teams_of_person(Tenant("slack", "T2"), "a") == []

@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -63,6 +64,7 @@ SCOPES = (
 )
 PERSON_TTL = 300.0
 SEEN_EVENTS = 5000
+PEOPLE = 10_000  # users.info answers kept (least recently used dropped first)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 Mode = Literal["socket", "http"]
 _OUR_ACTIONS = re.compile(rf"^{t.ACTION_PREFIX}:")
@@ -137,7 +139,7 @@ class SlackAdapter:
         self._handler: AsyncSocketModeHandler | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self._bot_users: dict[str, str] = {}
-        self._people: dict[tuple[str, str], _Cached] = {}
+        self._people: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         self._dms: dict[tuple[str, str], str] = {}
         self._keyed: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._seen: OrderedDict[str, None] = OrderedDict()
@@ -152,6 +154,11 @@ class SlackAdapter:
             request_verification_enabled=mode == "http",
             process_before_response=False,
         )
+        authorize = getattr(self.app, "_async_authorize", None)
+        if isinstance(authorize, AsyncInstallationStoreAuthorize):
+            # Bolt looks the installation up on every request (an uninstall still takes effect at once) but
+            # without its cache also calls auth.test each time, before the ack: keep that answer per token.
+            authorize.cache_enabled = True
         self._register()
 
     @classmethod
@@ -428,6 +435,9 @@ class SlackAdapter:
         if user_id in self._admins or f"{workspace}:{user_id}" in self._admins:
             person = t.Person(person.user_id, person.display_name, person.is_bot, True, person.timezone)
         self._people[key] = _Cached(person, now + PERSON_TTL)
+        self._people.move_to_end(key)
+        while len(self._people) > PEOPLE:
+            self._people.popitem(last=False)
         return person
 
     # Posting ------------------------------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""The bot side of `bench/ack`, in its own process so the load generator and FakeSlack don't share its CPU.
+
+`python -m bench.ack_worker app`: the production composition root (`Application`: SQLite repository, engine,
+SlackAdapter in HTTP mode mounted on our aiohttp server, /metrics, scheduler), configured from the
+environment exactly as `respbot run` is. `python -m bench.ack_worker bare`: the baseline — a bare bolt
+`AsyncApp` whose only listener acks, on the same server stack (`bot/http_server.py`) with the same client
+and signature checks. Either prints `PORT <n>` once listening and stops cleanly when stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.adapters.slack.client import web_client
+from bot.app import Application
+from bot.config import Settings
+from bot.http_server import HttpServer, build_app
+from bot.logging_setup import configure_logging, secret_values
+
+
+async def _stdin_closed() -> None:
+    """The parent ends us by closing our stdin (no signals to race with)."""
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.buffer.read)
+
+
+async def _app(settings: Settings) -> None:
+    app = Application(settings)
+    try:
+        await app.start()
+        print(f"PORT {app.port}", flush=True)
+        await _stdin_closed()
+    finally:
+        await app.stop()
+
+
+async def _bare(settings: Settings) -> None:
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    bolt = AsyncApp(
+        client=web_client(settings.slack_api_base_url, settings.slack_bot_token.get_secret_value()),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=False,
+    )
+
+    @bolt.command("/responsibility")
+    async def only_ack(ack: AsyncAck) -> None:
+        await ack()
+
+    async def dispatch(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthy() -> bool:
+        return True
+
+    server = HttpServer(
+        build_app([web.post("/slack/events", dispatch)], healthy), settings.http_host, settings.http_port
+    )
+    try:
+        print(f"PORT {await server.start()}", flush=True)
+        await _stdin_closed()
+    finally:
+        await server.stop()
+
+
+def main() -> None:
+    mode = sys.argv[1] if len(sys.argv) > 1 else "app"
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
+    asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+
+
+if __name__ == "__main__":
+    main()

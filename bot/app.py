@@ -40,17 +40,18 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
-def build_adapters(settings: Settings, repo: Repository) -> list[PlatformAdapter]:
-    """The platform adapters the settings ask for. Imported lazily so a missing SDK affects only its platform."""
+def build_adapters(settings: Settings, repo: Repository, clock: Clock | None = None) -> list[PlatformAdapter]:
+    """The platform adapters the settings ask for. Imported lazily so a missing SDK affects only its platform.
+    They stamp events with the application's clock, so CLOCK_FILE reaches them too."""
     adapters: list[PlatformAdapter] = []
     if settings.slack_enabled:
         from bot.adapters.slack.adapter import SlackAdapter
 
-        adapters.append(SlackAdapter.from_settings(settings, repo))
+        adapters.append(SlackAdapter.from_settings(settings, repo, clock=clock))
     if settings.discord_enabled:
         from bot.adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter.from_settings(settings, repo))
+        adapters.append(DiscordAdapter.from_settings(settings, repo, clock=clock))
     return adapters
 
 
@@ -72,7 +73,7 @@ class Application:
     async def start(self) -> None:
         content = load_bundle(extra_scenario_dirs=self.settings.content_dir)
         self.repo = repo = await open_repository(self.settings.database_url)
-        self.adapters = build_adapters(self.settings, repo)
+        self.adapters = build_adapters(self.settings, repo, self.clock)
         self.engine = Engine(
             repo,
             content,

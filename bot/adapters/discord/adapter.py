@@ -125,7 +125,9 @@ class DiscordAdapter:
         self.synced_guilds: list[int] = []
 
     @classmethod
-    def from_settings(cls, settings: Settings, repo: object = None) -> DiscordAdapter:
+    def from_settings(
+        cls, settings: Settings, repo: object = None, clock: Clock | None = None
+    ) -> DiscordAdapter:
         """`repo` is unused: Discord needs no per-server installation records (the token is global)."""
         if settings.discord_token is None:
             raise ValueError("DISCORD_TOKEN is not set; create a bot in the Discord developer portal")
@@ -139,6 +141,7 @@ class DiscordAdapter:
             shard_count=settings.discord_shard_count,
             shard_ids=settings.discord_shard_ids,
             application_id=settings.discord_application_id,
+            clock=clock,
             services=_shipped_services(),
         )
 

@@ -10,10 +10,15 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from content.loader import SHIPPED, ContentError, load_bundle, load_scenario_file
+if TYPE_CHECKING:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.demo import AnswerSource
+
+from content.loader import SHIPPED, ContentBundle, ContentError, load_bundle, load_scenario_file
 from content.lookup import Lookup
 
 
@@ -30,29 +35,30 @@ def _settings() -> object:
         ) from None
 
 
-def _bundle(extra: Sequence[Path] = ()) -> object:
+def _bundle(extra: Sequence[Path] = ()) -> ContentBundle:
     try:
         return load_bundle(extra_scenario_dirs=extra)
     except ContentError as exc:
         raise SystemExit(f"respbot: content error: {exc}") from None
 
 
-def _answer_source(script: str | None, adapter: object) -> object:
-    """Where the console reads answers: a script file, stdin (`-`), or an interactive prompt."""
+def _console(script: str | None) -> tuple[ContentBundle, ConsoleAdapter, AnswerSource] | None:
+    """The content, a terminal adapter, and where answers come from: a script file, stdin (`-`), or a prompt."""
     from bot.adapters.console import ConsoleAdapter
     from bot.demo import line_reader, prompt_reader
 
-    assert isinstance(adapter, ConsoleAdapter)
+    content = _bundle()
+    adapter = ConsoleAdapter()
     if script == "-":
-        return line_reader(sys.stdin, adapter)
+        return content, adapter, line_reader(sys.stdin, adapter)
     if script:
         try:
             handle = open(script, encoding="utf-8")
         except OSError as exc:
             print(f"respbot: cannot read the script {script}: {exc.strerror}", file=sys.stderr)
             return None
-        return line_reader(handle, adapter)
-    return prompt_reader(sys.stdin, adapter)
+        return content, adapter, line_reader(handle, adapter)
+    return content, adapter, prompt_reader(sys.stdin, adapter)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -88,28 +94,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.adapters.console import ConsoleAdapter
     from bot.demo import DEFAULT_START, run_demo
 
-    content = _bundle()
-    adapter = ConsoleAdapter()
-    read = _answer_source(args.script, adapter)
-    if read is None:
+    console = _console(args.script)
+    if console is None:
         return 1
-    start = args.start or DEFAULT_START
-    return asyncio.run(run_demo(content, adapter, read, args.days, args.seed, start, args.db))  # type: ignore[arg-type]
+    content, adapter, read = console
+    return asyncio.run(
+        run_demo(content, adapter, read, args.days, args.seed, args.start or DEFAULT_START, args.db)
+    )
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from bot.adapters.console import ConsoleAdapter
     from bot.demo import run_course
 
-    content = _bundle()
-    adapter = ConsoleAdapter()
-    read = _answer_source(args.script, adapter)
-    if read is None:
+    console = _console(args.script)
+    if console is None:
         return 1
-    return asyncio.run(run_course(content, adapter, read, args.db))  # type: ignore[arg-type]
+    return asyncio.run(run_course(*console, args.db))
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:

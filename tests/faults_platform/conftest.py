@@ -8,14 +8,12 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.logging_setup import configure_logging
 from storage.protocol import Repository
-from storage.sqlite import SqliteRepository
 from tests.adapters.slack.conftest import SlackWorld, build_world, close_world, populate, slack_settings
 from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.fake_slack import FakeSlack
@@ -61,12 +59,9 @@ def bot_log() -> Iterator[BotLog]:
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    db = await SqliteRepository.open(f"{tmp_path}/faults.db")
-    try:
-        yield db
-    finally:
-        await db.close()
+def repo(sqlite_repo: Repository) -> Repository:
+    """The shared SQLite repository fixture (tests/conftest.py) under this suite's name."""
+    return sqlite_repo
 
 
 @pytest.fixture

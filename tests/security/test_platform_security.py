@@ -10,7 +10,7 @@ import io
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,9 @@ async def _counts(repo: Repository) -> dict[str, int]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Repository]:
-    repo = await SqliteRepository.open(f"{tmp_path}/security.db")
-    try:
-        yield repo
-    finally:
-        await repo.close()
+def db(sqlite_repo: Repository) -> Repository:
+    """The shared SQLite repository fixture (tests/conftest.py) under this suite's name."""
+    return sqlite_repo
 
 
 # Admin-only, and audited ----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from bot.core.engine import Engine, EngineConfig
 from bot.core.events import Event
 from bot.core.messages import Card
 from storage.protocol import Repository
-from storage.sqlite import SqliteRepository
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.fake_discord import FakeDiscord
@@ -96,9 +94,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Repository]:
-    repo = await SqliteRepository.open(f"{tmp_path}/discord.db")
-    try:
-        yield repo
-    finally:
-        await repo.close()
+def db(sqlite_repo: Repository) -> Repository:
+    """The shared SQLite repository fixture (tests/conftest.py) under this suite's name."""
+    return sqlite_repo

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,6 @@ from bot.core.messages import Card
 from bot.core.model import Round
 from bot.http_server import HttpServer, build_app
 from storage.protocol import Repository
-from storage.sqlite import SqliteRepository
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.fake_slack import FakeSlack, Message, Workspace
@@ -142,12 +140,9 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def slack_repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    repo = await SqliteRepository.open(f"{tmp_path}/slack.db")
-    try:
-        yield repo
-    finally:
-        await repo.close()
+def slack_repo(sqlite_repo: Repository) -> Repository:
+    """The shared SQLite repository fixture (tests/conftest.py) under this suite's name."""
+    return sqlite_repo
 
 
 async def _world(fake: FakeSlack, repo: Repository, mode: str) -> AsyncIterator[SlackWorld]:

@@ -115,3 +115,24 @@ async def test_quiz_and_lookup_answer_privately(world: SlackWorld) -> None:
     (lookup,) = await fake.command(TEAM, "UDAN", CHANNEL, "lookup rds")
     assert lookup.body["response_type"] == "ephemeral"
     assert world.posts() == []
+
+
+async def test_joining_a_team_channel_starts_the_course_in_channel_mode(world: SlackWorld) -> None:
+    fake, ws = world.fake, world.ws()
+    world.engine.onboarding.join_mode = "channel"  # ONBOARDING=channel
+    (reply,) = await fake.command(TEAM, "UADMIN", CHANNEL, "setup time 09:30 tz UTC")
+    assert reply.text.startswith("✅")
+    newcomer = fake.add_user(TEAM, "UCHAN", "Chan")
+    await fake.send_event(TEAM, {"type": "team_join", "user": newcomer})  # workspace joins: not in this mode
+    fake.add_channel(TEAM, "COTHER", "random")
+    await fake.send_event(
+        TEAM, {"type": "member_joined_channel", "user": "UCHAN", "channel": "COTHER", "team": TEAM}
+    )
+    await world.settle()
+    assert ws.dm_of("UCHAN") is None  # not a team channel either
+    await fake.send_event(
+        TEAM, {"type": "member_joined_channel", "user": "UCHAN", "channel": CHANNEL, "team": TEAM}
+    )
+    await fake.wait_until(lambda: len(ws.messages.get("DUCHAN", [])) == 2)
+    welcome, lesson = ws.messages["DUCHAN"]
+    assert "bot" in welcome.text and lesson.text.startswith("Lesson 1/")

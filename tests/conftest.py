@@ -27,7 +27,9 @@ REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
 
 
-async def _postgres_repo() -> AsyncIterator[Repository]:
+async def fresh_pg_schema() -> AsyncIterator[str]:
+    """A fresh, empty schema in the test database, dropped afterwards. Skips with a reason when PostgreSQL
+    is not configured or reachable — or fails, when REQUIRE_POSTGRES=1 (CI) says it must be there."""
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
@@ -40,23 +42,36 @@ async def _postgres_repo() -> AsyncIterator[Repository]:
         if REQUIRE_PG:
             raise
         pytest.skip("asyncpg is not installed (pip install -e '.[postgres]')")
-    from storage.postgres import PostgresRepository
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
     try:
         conn = await asyncpg.connect(PG_URL)
     except (OSError, asyncpg.PostgresError) as exc:
         if REQUIRE_PG:
             pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {type(exc).__name__}")
         pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {type(exc).__name__}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
     await conn.execute(f'CREATE SCHEMA "{schema}"')
-    repo = await PostgresRepository.open(PG_URL, schema=schema)
     try:
-        yield repo
+        yield schema
     finally:
-        await repo.close()
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
+
+
+@pytest.fixture
+async def pg_schema() -> AsyncIterator[str]:
+    async for schema in fresh_pg_schema():
+        yield schema
+
+
+async def _postgres_repo() -> AsyncIterator[Repository]:
+    from storage.postgres import PostgresRepository
+
+    async for schema in fresh_pg_schema():
+        repo = await PostgresRepository.open(PG_URL, schema=schema)
+        try:
+            yield repo
+        finally:
+            await repo.close()
 
 
 @pytest.fixture(params=BACKENDS)

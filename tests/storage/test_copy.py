@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +17,8 @@ from storage import open_repository
 from storage.copy import CopyError, copy_database
 from storage.db import Database
 from storage.repository import SqlRepository
+from tests.conftest import PG_URL, fresh_pg_schema
 from tests.fakes.harness import Harness
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TOKEN = {Party.AWS: "cloud", Party.CUSTOMER: "technologist", Party.SHARED: "handshake"}
@@ -52,31 +48,8 @@ def _pg_url_for(schema: str) -> str:
 
 async def fresh_pg_url() -> AsyncIterator[str]:
     """A URL naming a fresh, empty PostgreSQL schema (dropped afterwards)."""
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip(
-            "copying to PostgreSQL needs TEST_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/test)"
-        )
-    try:
-        import asyncpg
-    except ImportError:
-        if REQUIRE_PG:
-            raise
-        pytest.skip("asyncpg is not installed (pip install -e '.[postgres]')")
-    try:
-        conn = await asyncpg.connect(PG_URL)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {type(exc).__name__}")
-        pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {type(exc).__name__}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
+    async for schema in fresh_pg_schema():
         yield _pg_url_for(schema)
-    finally:
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await conn.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import time as wallclock
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -40,11 +38,9 @@ from storage.db import Database, Row, from_ms
 from storage.migrate import migrations_for
 from storage.postgres import PostgresRepository
 from storage.repository import SqlRepository
+from tests.conftest import PG_URL
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
 
 # Tests need no durability: commits skip the WAL flush (asyncpg passes URL parameters on as settings).
 FAST_URL = PG_URL + ("&" if "?" in PG_URL else "?") + "synchronous_commit=off"
@@ -63,34 +59,6 @@ REVEAL_BEFORE = "reveal:before-delivery"
 REVEAL_AFTER = "reveal:after-delivery"
 POST_POINTS = (POST_BEFORE, POST_AFTER)
 REVEAL_POINTS = (COLLECT, SCORE_TX, REVEAL_BEFORE, REVEAL_AFTER)
-
-
-@pytest.fixture
-async def pg_schema() -> AsyncIterator[str]:
-    """A fresh, empty schema of its own in the test database (the instances migrate it)."""
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("multi-instance tests need TEST_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/test)")
-    try:
-        import asyncpg
-    except ImportError:
-        if REQUIRE_PG:
-            raise
-        pytest.skip("asyncpg is not installed (pip install -e '.[postgres]')")
-    try:
-        conn = await asyncpg.connect(PG_URL)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {type(exc).__name__}")
-        pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {type(exc).__name__}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield schema
-    finally:
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await conn.close()
 
 
 # The platform ---------------------------------------------------------------------------------------------

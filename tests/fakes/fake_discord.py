@@ -928,20 +928,12 @@ class FakeDiscord:
             return
         users.append(user_id)
         guild = self.channel_guild(channel_id)
-        data: Json = {
-            "user_id": str(user_id),
-            "channel_id": str(channel_id),
-            "message_id": str(message_id),
-            "emoji": {"id": None, "name": emoji},
-            "burst": False,
-            "burst_colors": [],
-            "type": 0,
-        }
+        data = self._reaction_payload(channel_id, message_id, user_id, emoji)
+        data["burst_colors"] = []
         author = self.by_id.get(message_id, {}).get("author")
         if author:
             data["message_author_id"] = author["id"]
         if guild is not None:
-            data["guild_id"] = str(guild.id)
             member = guild.members.get(user_id) or FakeMember(self.users[user_id])
             data["member"] = member.to_dict()
         await self.dispatch("MESSAGE_REACTION_ADD", data, guild.id if guild else None)
@@ -952,6 +944,11 @@ class FakeDiscord:
             return
         users.remove(user_id)
         guild = self.channel_guild(channel_id)
+        data = self._reaction_payload(channel_id, message_id, user_id, emoji)
+        await self.dispatch("MESSAGE_REACTION_REMOVE", data, guild.id if guild else None)
+
+    def _reaction_payload(self, channel_id: int, message_id: int, user_id: int, emoji: str) -> Json:
+        """The fields MESSAGE_REACTION_ADD and _REMOVE share."""
         data: Json = {
             "user_id": str(user_id),
             "channel_id": str(channel_id),
@@ -960,9 +957,10 @@ class FakeDiscord:
             "burst": False,
             "type": 0,
         }
+        guild = self.channel_guild(channel_id)
         if guild is not None:
             data["guild_id"] = str(guild.id)
-        await self.dispatch("MESSAGE_REACTION_REMOVE", data, guild.id if guild else None)
+        return data
 
     async def member_join(self, guild: FakeGuild, username: str, bot: bool = False) -> FakeUser:
         user = self.add_member(guild, username, bot=bot)

@@ -18,14 +18,14 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.clock import Clock, FileClock, SystemClock
 from bot.core.engine import Engine, EngineConfig
-from bot.core.ports import PlatformAdapter
+from bot.core.ports import PlatformAdapter, Repository
 from bot.core.scheduler import Scheduler
+from bot.faults import crashpoint
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
 from content.loader import load_bundle
 from storage import open_repository
-from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Application:
             {a.platform: a for a in self.adapters},
             engine_config(self.settings),
             self.telemetry,
+            crashpoint,
         )
         routes = [r for a in self.adapters for r in getattr(a, "http_routes", list)()]
         routes.append(web.get("/metrics", self._metrics))

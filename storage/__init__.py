@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from storage.protocol import Repository
+from bot.core.ports import Repository
 
 __all__ = ["SECRET_QUERY_KEYS", "Repository", "open_repository", "redact_url"]
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.model import (
     AnswerMode,
@@ -28,6 +27,7 @@ from bot.core.model import (
     TeamPeriod,
     TeamSettings,
 )
+from bot.faults import crashpoint
 from content.schema import Party
 from storage.db import Database, Row, from_ms, from_ms_or_none, ms, ms_or_none
 

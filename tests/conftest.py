@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from storage.sqlite import SqliteRepository
 
 # Property tests: a few hundred examples in the default run, thousands with HYPOTHESIS_PROFILE=slow

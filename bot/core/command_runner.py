@@ -24,12 +24,12 @@ from bot.core.messages import (
 )
 from bot.core.model import CourseProgress, Team, TeamSettings
 from bot.core.onboarding import Onboarding
+from bot.core.ports import Repository
 from bot.core.practice import Practice
 from bot.core.rounds import RoundService
 from bot.core.schedule_math import local_date, next_post
 from content.loader import ContentBundle
 from content.lookup import Lookup
-from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,11 @@ from bot.core.events import (
 )
 from bot.core.messages import Card, TextReply
 from bot.core.onboarding import Onboarding
-from bot.core.ports import PlatformAdapter
+from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
 from bot.core.practice import Practice
 from bot.core.rounds import RoundService, TickReport
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
-from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,6 +55,7 @@ class Engine:
         adapters: Mapping[str, PlatformAdapter],
         config: EngineConfig | None = None,
         telemetry: Telemetry | None = None,
+        crash: CrashHook = no_crash,
     ) -> None:
         self.config = config or EngineConfig()
         self.telemetry: Telemetry = telemetry or NullTelemetry()
@@ -64,7 +64,14 @@ class Engine:
         self.clock = clock
         self.adapters = dict(adapters)
         self.rounds = RoundService(
-            repo, content, clock, self.adapters, self.config.seed, self.config.flag_threshold, self.telemetry
+            repo,
+            content,
+            clock,
+            self.adapters,
+            self.config.seed,
+            self.config.flag_threshold,
+            self.telemetry,
+            crash,
         )
         self.onboarding = Onboarding(
             repo,

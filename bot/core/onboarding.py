@@ -14,11 +14,10 @@ from datetime import datetime, time
 from bot.core.events import MemberJoined, UserRef
 from bot.core.messages import Button, Card, LessonCard, TextReply
 from bot.core.model import CourseProgress, TeamSettings
-from bot.core.ports import PlatformAdapter
+from bot.core.ports import PlatformAdapter, Repository
 from bot.core.schedule_math import following_post, local_date, zone
 from content.loader import ContentBundle
 from content.schema import Lesson
-from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 

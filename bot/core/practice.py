@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from bot.core.events import UserRef
 from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for
 from bot.core.model import PracticeItem
+from bot.core.ports import Repository
 from bot.core.rounds import parse_choice
 from content.loader import ContentBundle
-from storage.protocol import Repository
 
 INTERVALS = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7), 4: timedelta(days=21)}
 RETIRED = 5

@@ -19,19 +19,17 @@ from functools import lru_cache
 from typing import TypeVar
 
 from bot.core.clock import Clock
-from bot.core.crashpoints import crashpoint
 from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef
 from bot.core.leaderboard import Period, leader_rows, period_key, period_keys
 from bot.core.messages import OPTIONS, Button, Card, RevealCard, ScenarioCard, TextReply, option_for
 from bot.core.model import AnswerMode, Round, RoundResult, RoundState, StoredAnswer, Team
-from bot.core.ports import CollectedAnswer, PlatformAdapter
+from bot.core.ports import CollectedAnswer, CrashHook, PlatformAdapter, Repository, no_crash
 from bot.core.schedule_math import close_at, following_post, local_date, zone
 from bot.core.scoring import score_round
 from bot.core.selection import choose_scenario
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
 from content.schema import Party, Scenario
-from storage.protocol import Repository
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +88,9 @@ class RoundService:
         seed: int,
         flag_threshold: int,
         telemetry: Telemetry | None = None,
+        crash: CrashHook = no_crash,
     ) -> None:
+        self.crash = crash
         self.telemetry: Telemetry = telemetry or NullTelemetry()
         self.repo = repo
         self.content = content
@@ -155,7 +155,7 @@ class RoundService:
         )
         if claimed is None:
             return False  # another worker (or an earlier run) has today's round
-        crashpoint("after-claim")
+        self.crash("after-claim")
         return await self.publish(team, claimed, scenario)
 
     async def choose(self, team: Team, day: date) -> Scenario:
@@ -196,7 +196,7 @@ class RoundService:
                 extra={"round_id": rnd.id, "team_id": team.id, "tenant": team.channel.workspace_id},
             )
             return False
-        crashpoint("after-post")
+        self.crash("after-post")
         await self.repo.mark_posted(rnd.id, post.message_id, self.clock.now())
         self.telemetry.round_posted(team.channel.platform)
         log.info(
@@ -268,7 +268,7 @@ class RoundService:
             return [CLOSED] if via_button else []
         stored = await self.repo.record_answer(rnd.id, event.user, choice, event.at)
         if stored:
-            crashpoint("after-answer")
+            self.crash("after-answer")
             self.telemetry.answer_recorded(event.user.platform, "button" if via_button else "reaction")
             option = option_for(choice)
             text = (
@@ -356,7 +356,7 @@ class RoundService:
             ):
                 return False
             state = RoundState.CLOSING
-            crashpoint("after-close")
+            self.crash("after-close")
         if state is RoundState.CLOSING and not await self.score(team, rnd, now):
             return False
         return await self.post_reveal(team, rnd)
@@ -394,7 +394,7 @@ class RoundService:
             revealed_at=now,
         )
         done = await self.repo.finish_round(result)
-        crashpoint("after-scoring")
+        self.crash("after-scoring")
         if done:
             log.info(
                 "scored round %s: %d answers (%d reconciled)", rnd.id, len(every), len(reconciled),

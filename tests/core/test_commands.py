@@ -12,8 +12,8 @@ from bot.core import commands as c
 from bot.core.leaderboard import Period
 from bot.core.messages import FileCard, LookupCard, PracticeCard, TextReply
 from bot.core.model import AnswerMode
+from bot.core.ports import Repository
 from content.schema import Party
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

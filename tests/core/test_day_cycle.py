@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from bot.core.events import UserRef
 from bot.core.messages import LeaderboardCard, RevealCard, TextReply
 from bot.core.model import RoundState
-from bot.core.ports import CollectedAnswer
+from bot.core.ports import CollectedAnswer, Repository
 from bot.core.scoring import CORRECT_POINTS
 from content.schema import Party
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.messages import ScenarioCard
+from bot.core.ports import Repository
 from bot.core.schedule_math import local_date, post_at
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 
 CASES = [

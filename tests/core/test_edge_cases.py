@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.events import MemberJoined
 from bot.core.messages import LessonCard, RevealCard, TextReply
-from bot.core.ports import CollectedAnswer
+from bot.core.ports import CollectedAnswer, Repository
 from bot.core.rounds import LEASE
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 from tests.fakes.recording import RecordingAdapter
 

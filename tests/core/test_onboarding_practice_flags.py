@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.events import MemberJoined
 from bot.core.messages import FileCard, LessonCard, PracticeCard, TextReply
+from bot.core.ports import Repository
 from bot.core.practice import due_after, next_box
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import RevealCard
 from bot.core.model import RoundState
+from bot.core.ports import Repository
 from bot.core.rounds import LEASE
-from storage.protocol import Repository
 from tests.fakes.harness import Harness
 from tests.fakes.recording import RecordingAdapter
 

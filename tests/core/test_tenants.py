@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.messages import FileCard, LeaderboardCard, StatsCard, TeamRankingCard, TextReply
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.fakes.harness import Harness
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

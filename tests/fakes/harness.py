@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ButtonPressed, ChannelRef, CommandIssued, PostRef, UserRef
 from bot.core.messages import Card, ScenarioCard
+from bot.core.ports import Repository
 from bot.core.rounds import TickReport
 from content.loader import ContentBundle
-from storage.protocol import Repository
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.recording import RecordingAdapter

@@ -6,7 +6,7 @@ from a FileClock (CLOCK_FILE) that the harness moves day by day; the scheduler l
 (0.05 s), so a working day takes about a second. One SQLite file is shared by every run of the bot.
 
 Each kill follows a plan of kinds (KINDS), shuffled under a printed seed:
-- a named crash point (bot/core/crashpoints.py): armed through RESPBOT_CRASH_AT / RESPBOT_CRASH_AFTER when
+- a named crash point (bot/faults.py): armed through RESPBOT_CRASH_AT / RESPBOT_CRASH_AFTER when
   the bot (re)starts, the process kills itself the N-th time it gets there;
 - `post-unacked` / `reveal-unacked`: the fakes process kills the bot the moment the platform has stored its
   scenario post / reveal, before the bot hears back;

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.ports import Repository
 from bot.logging_setup import configure_logging
-from storage.protocol import Repository
 from tests.adapters.slack.conftest import SlackWorld, build_world, close_world, populate, slack_settings
 from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.fake_slack import FakeSlack

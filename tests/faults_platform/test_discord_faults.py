@@ -14,7 +14,7 @@ import pytest
 from bot.core.events import AnswerGiven
 from bot.core.messages import option_for
 from bot.core.model import Round, RoundState
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, Bot, start_bot
 from tests.adapters.discord.helpers import WRONG, bot_posts, channel_of, command, post_channel, text_of
 from tests.fakes.fake_discord import FakeDiscord, FakeGuild, FakeUser, Json

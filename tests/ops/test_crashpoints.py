@@ -11,7 +11,9 @@ from pathlib import Path
 
 from bot.core.clock import FileClock
 
-CODE = "from bot.core.crashpoints import crashpoint\nfor _ in range(3):\n    crashpoint('after-claim')\nprint('alive')\n"
+CODE = (
+    "from bot.faults import crashpoint\nfor _ in range(3):\n    crashpoint('after-claim')\nprint('alive')\n"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,9 +21,9 @@ from bot.config import Settings
 from bot.core.commands import ADMIN_COMMANDS
 from bot.core.events import Event
 from bot.core.messages import Card
+from bot.core.ports import Repository
 from bot.logging_setup import configure_logging, secret_values
 from storage import open_repository
-from storage.protocol import Repository
 from storage.sqlite import SqliteRepository
 from tests.adapters.discord.conftest import start_bot
 from tests.adapters.discord.helpers import channel_of, command, text_of

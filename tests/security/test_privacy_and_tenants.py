@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.events import MemberJoined
 from bot.core.messages import FileCard, HomeCard, LeaderboardCard, StatsCard
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from storage.sqlite import SqliteRepository
 from tests.fakes.harness import Harness
 

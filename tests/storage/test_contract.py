@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.model import Award, CourseProgress, RoundResult, RoundState, StoredAnswer, TeamSettings
+from bot.core.ports import Repository
 from content.schema import Party
-from storage.protocol import Repository
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 30)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.ports import Repository
 from storage.migrate import DatabaseTooNewError, migrations_for, upgrade
-from storage.protocol import Repository
 
 
 def test_each_engine_has_the_same_numbered_steps() -> None:

@@ -29,10 +29,10 @@ from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
-from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
 from bot.core.messages import OPTIONS, Card, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink
+from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
 

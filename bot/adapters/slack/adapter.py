@@ -38,11 +38,10 @@ from bot.adapters.slack.oauth_state import SignedStateStore
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
-from bot.core.crashpoints import crashpoint
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card, FileCard, HomeCard, RevealCard, ScenarioCard
-from bot.core.ports import CollectedAnswer, EventSink
-from storage.protocol import Repository
+from bot.core.ports import CollectedAnswer, EventSink, Repository
+from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
 

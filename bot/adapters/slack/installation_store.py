@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.core.events import Tenant
-from storage.protocol import Repository
+from bot.core.ports import Repository
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import Event
 from bot.core.messages import Card
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.fake_discord import FakeDiscord

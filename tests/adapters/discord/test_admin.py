@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import start_bot
 from tests.adapters.discord.helpers import EPHEMERAL, channel_of, command, post_channel, text_of
 from tests.fakes.fake_discord import FakeDiscord

@@ -4,7 +4,7 @@ in DMs, practice, autocomplete, and shards."""
 from __future__ import annotations
 
 from bot.core.events import AnswerGiven, ButtonPressed
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, start_bot
 from tests.adapters.discord.helpers import (
     EPHEMERAL,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core.events import AnswerGiven
 from bot.core.model import RoundState
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, start_bot
 from tests.adapters.discord.helpers import (
     EMOJI,

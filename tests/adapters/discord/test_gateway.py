@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.events import AnswerGiven, MemberJoined
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, start_bot
 from tests.adapters.discord.helpers import EMOJI, bot_posts, channel_of, command, text_of
 from tests.fakes.fake_discord import GUILD_MEMBERS, GUILDS, FakeDiscord

@@ -4,7 +4,7 @@ inside Discord's nonce window or beyond it — returns the first message instead
 from __future__ import annotations
 
 from bot.core.messages import ScenarioCard, TextReply
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, make_adapter, start_bot
 from tests.adapters.discord.helpers import EMOJI, bot_posts, channel_of, command, post_channel
 from tests.fakes.fake_discord import FakeDiscord

@@ -4,7 +4,7 @@ logged, custom emoji ignored."""
 from __future__ import annotations
 
 from bot.core.events import AnswerGiven, AnswerWithdrawn
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, Bot, start_bot
 from tests.adapters.discord.helpers import EMOJI, bot_posts, channel_of, command, round_of
 from tests.fakes.fake_discord import FakeDiscord, FakeGuild, FakeUser, Json

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.discord.conftest import MONDAY, start_bot
 from tests.adapters.discord.helpers import EMOJI, bot_posts, channel_of, command, round_of, text_of
 from tests.fakes.fake_discord import FakeDiscord

@@ -21,8 +21,8 @@ from bot.core.engine import Engine, EngineConfig
 from bot.core.events import ChannelRef, Event
 from bot.core.messages import Card
 from bot.core.model import Round
+from bot.core.ports import Repository
 from bot.http_server import HttpServer, build_app
-from storage.protocol import Repository
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.fake_slack import FakeSlack, Message, Workspace

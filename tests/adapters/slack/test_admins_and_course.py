@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core.events import CommandIssued, UserRef
-from storage.protocol import Repository
+from bot.core.ports import Repository
 from tests.adapters.slack.conftest import (
     CHANNEL,
     TEAM,

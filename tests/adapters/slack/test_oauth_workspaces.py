@@ -14,8 +14,8 @@ import pytest
 from bot.adapters.slack.adapter import SCOPES
 from bot.core.events import Tenant
 from bot.core.messages import option_for
+from bot.core.ports import Repository
 from content.schema import Party
-from storage.protocol import Repository
 from tests.adapters.slack.conftest import (
     MONDAY,
     SlackWorld,

@@ -18,7 +18,7 @@ from bot.adapters.slack.oauth_state import SignedStateStore
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.config import Settings
 from bot.core.events import Tenant
-from storage.protocol import Repository
+from bot.core.ports import Repository
 
 MANIFEST = Path(__file__).parents[3] / "bot" / "adapters" / "slack" / "manifest.yml"
 

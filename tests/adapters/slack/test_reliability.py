@@ -12,8 +12,8 @@ from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.events import ChannelRef, Event
 from bot.core.messages import Card, RevealCard, ScenarioCard, TextReply
 from bot.core.model import RoundState
+from bot.core.ports import Repository
 from content.schema import Party
-from storage.protocol import Repository
 from tests.adapters.slack.conftest import CHANNEL, MONDAY, TEAM, SlackWorld, slack_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_slack import FakeSlack

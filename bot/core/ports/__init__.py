@@ -1,0 +1,10 @@
+"""Every seam between the core and the outside world: platforms, storage, time and fault injection.
+
+Adapters and `storage/` implement these; the core depends on nothing else (tests/test_dependency_rule.py).
+"""
+
+from bot.core.ports.faults import CrashHook, no_crash
+from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter
+from bot.core.ports.storage import Repository
+
+__all__ = ["CollectedAnswer", "CrashHook", "EventSink", "PlatformAdapter", "Repository", "no_crash"]

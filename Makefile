@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint bench demo clean
+.PHONY: run test test-slow lint bench demo docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-slow: lint
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench
+
+# Regenerates the command table in docs/commands.md from bot/core/commands.py (a test checks it is current).
+docs: $(BIN)/.installed
+	$(BIN)/python -c "import pathlib; from bot.core.command_docs import replace_table; \
+	p = pathlib.Path('docs/commands.md'); p.write_text(replace_table(p.read_text()))"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

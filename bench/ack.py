@@ -41,6 +41,7 @@ from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef
 from bot.core.model import TeamSettings
 from bot.core.schedule_math import next_post
 from content.loader import load_bundle
+from content.schema import Party
 from storage.sqlite import SqliteRepository
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_slack import FakeSlack, sign
@@ -49,7 +50,7 @@ from tests.fakes.recording import RecordingAdapter
 TEAM, CHANNEL = "T0BENCH", "C0TEAM"
 ROUNDS = 5
 CONCURRENCY = 50
-TOKENS = ("cloud", "technologist", "handshake")
+TOKENS = (Party.AWS, Party.CUSTOMER, Party.SHARED)
 WITHIN = 120.0  # every wait is bounded: the benchmark stops by itself
 
 

@@ -20,11 +20,12 @@ from bench.common import Result, now
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ChannelRef, CommandIssued, PostRef, UserRef
 from content.loader import load_bundle
+from content.schema import Party
 from storage.sqlite import SqliteRepository
 from tests.fakes.clock import FakeClock
 from tests.fakes.recording import RecordingAdapter
 
-TOKENS = ("cloud", "technologist", "handshake")
+TOKENS = (Party.AWS, Party.CUSTOMER, Party.SHARED)
 
 
 async def _engine_run(path: Path, members: int) -> float:

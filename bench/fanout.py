@@ -30,12 +30,13 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bench.common import Result, now
 from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.discord.translate import PARTY_EMOJI
 from bot.adapters.slack.adapter import SCOPES, SlackAdapter
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
+from bot.adapters.slack.translate import ANSWER_REACTIONS
 from bot.config import Settings
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import ChannelRef
-from bot.core.messages import OPTIONS
 from bot.core.model import TeamSettings
 from bot.core.schedule_math import post_at
 from content.loader import load_bundle
@@ -166,8 +167,8 @@ async def run(quick: bool) -> Result:
     # Posts and reactions, as the platforms saw them.
     slack_posts = [fs.workspaces[c.workspace_id].posts(c.channel_id) for c in slack_channels]
     discord_posts = [fd.channel_messages(int(c.channel_id)) for c in discord_channels]
-    emoji = {o.emoji for o in OPTIONS}
-    slack_names = {o.slack_emoji for o in OPTIONS}
+    emoji = set(PARTY_EMOJI.values())
+    slack_names = set(ANSWER_REACTIONS)
     duplicates = sum(max(0, len(p) - 1) for p in slack_posts + discord_posts)
     unseeded = sum(
         1 for ps in slack_posts for m in ps if not all(m.reactions.get(n) for n in slack_names)

@@ -34,6 +34,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from bench.common import Result
 from bot.adapters.slack.adapter import SCOPES
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
+from bot.adapters.slack.translate import PARTY_REACTION
 from bot.core.events import ChannelRef
 from bot.core.leaderboard import Period, period_key
 from bot.core.messages import OPTIONS
@@ -175,7 +176,9 @@ async def answer_live(
             option = rng.choice(OPTIONS)
             if channel.platform == "slack":
                 ts = fs.workspaces[channel.workspace_id].posts(channel.channel_id)[0].ts
-                slack.append((channel.workspace_id, user_id, channel.channel_id, ts, option.slack_emoji))
+                slack.append(
+                    (channel.workspace_id, user_id, channel.channel_id, ts, PARTY_REACTION[option.party])
+                )
             else:
                 message = int(fd.channel_messages(int(channel.channel_id))[0]["id"])
                 discord.append((int(channel.channel_id), message, int(user_id), option.emoji))

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.console import PLATFORM, WORKSPACE, ConsoleAdapter
+from bot.adapters.console import PLATFORM, WORKSPACE, ConsoleAdapter, key_party
 from bot.core.clock import ManualClock
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ButtonPressed, ChannelRef, CommandIssued, PostRef, UserRef
@@ -43,8 +43,6 @@ TEAMMATES = (
     Teammate(UserRef(PLATFORM, WORKSPACE, "lena", "Lena"), 0.6),
     Teammate(UserRef(PLATFORM, WORKSPACE, "sam", "Sam"), 0.45),
 )
-
-KEYS = {o.key: o for o in OPTIONS} | {o.party.value: o for o in OPTIONS}
 
 AnswerSource = Callable[[str], str | None]  # prompt → a line, or None at end of input
 
@@ -171,8 +169,8 @@ async def _play_round(
         else:
             opt = rng.choice([o for o in OPTIONS if o.party is not answer])
         clock.advance(timedelta(minutes=rng.randint(3, 40)))
-        adapter.react(post, mate.user, opt.slack_emoji)
-        await engine.handle(AnswerGiven(post, mate.user, opt.slack_emoji, clock.now()))
+        adapter.react(post, mate.user, opt.party)
+        await engine.handle(AnswerGiven(post, mate.user, opt.party, clock.now()))
         adapter.say(f"  {mate.user.display_name} reacted")
 
     for mate in early:
@@ -186,13 +184,13 @@ async def _play_round(
         if line.lower() in ("q", "quit", "exit"):
             quit_requested = True
             break
-        opt = KEYS.get(line.lower())
-        if opt is None:
+        choice = key_party(line)
+        if choice is None:
             adapter.say(f"  {line!r} is not an answer; type a, c or s")
             continue
         clock.advance(timedelta(minutes=5))
-        adapter.react(post, YOU, opt.slack_emoji)
-        await engine.handle(AnswerGiven(post, YOU, opt.slack_emoji, clock.now()))
+        adapter.react(post, YOU, choice)
+        await engine.handle(AnswerGiven(post, YOU, choice, clock.now()))
         break
     for mate in late:
         await teammate(mate)

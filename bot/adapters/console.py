@@ -19,6 +19,7 @@ from bot.adapters.text_render import render_text
 from bot.core.events import ChannelRef, PostRef, UserRef
 from bot.core.messages import Card, FileCard, RevealCard, ScenarioCard
 from bot.core.ports import CollectedAnswer, EventSink
+from content.schema import Party
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -107,6 +108,17 @@ class ConsoleAdapter:
         if user.user_id == self.viewer:
             self.show(card, "home")
 
-    def react(self, post: PostRef, user: UserRef, token: str) -> None:
+    def react(self, post: PostRef, user: UserRef, choice: Party) -> None:
         """Keep a reaction on the post, as a platform would (read back at reveal)."""
-        self._reactions.setdefault(post.message_id, []).append(CollectedAnswer(user, token))
+        self._reactions.setdefault(post.message_id, []).append(CollectedAnswer(user, choice))
+
+
+#: The console's answer keys: a letter or the answer's name.
+KEYS: dict[str, Party] = {"a": Party.AWS, "c": Party.CUSTOMER, "s": Party.SHARED} | {
+    p.value: p for p in Party
+}
+
+
+def key_party(line: str) -> Party | None:
+    """What a typed key means (`a`, `C`, `shared`…), or None."""
+    return KEYS.get(line.strip().lower())

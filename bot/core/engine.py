@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.core.admin_reports import AdminReports
+from bot.core.answers import AnswerService
+from bot.core.boards import Boards
 from bot.core.clock import Clock
 from bot.core.command_runner import CommandRunner
-from bot.core.commands import USAGE
+from bot.core.commands import metrics_label
 from bot.core.events import (
     AnswerGiven,
     AnswerWithdrawn,
@@ -20,11 +23,14 @@ from bot.core.events import (
     HomeOpened,
     MemberJoined,
 )
-from bot.core.messages import Card, TextReply
+from bot.core.messages import Card, TextReply, party_value
 from bot.core.onboarding import Onboarding
 from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
+from bot.core.posting import PostingService
 from bot.core.practice import Practice
-from bot.core.rounds import RoundService, TickReport
+from bot.core.reveal import RevealService
+from bot.core.rounds import RoundDeps, TickReport
+from bot.core.team_admin import TeamAdmin
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
 
@@ -63,33 +69,32 @@ class Engine:
         self.content = content
         self.clock = clock
         self.adapters = dict(adapters)
-        self.rounds = RoundService(
-            repo,
-            content,
-            clock,
-            self.adapters,
-            self.config.seed,
-            self.config.flag_threshold,
-            self.telemetry,
-            crash,
-        )
-        self.onboarding = Onboarding(
-            repo,
-            content,
-            self.adapters,
-            self.config.default_timezone,
-            self.config.onboarding,
-        )
-        self.practice = Practice(repo, content, self.config.seed)
+        cfg = self.config
+        deps = RoundDeps(repo, content, clock, self.adapters, self.telemetry, crash)
+        self.posting = PostingService(deps, cfg.seed, cfg.flag_threshold)
+        self.answers = AnswerService(deps)
+        self.reveal = RevealService(deps)
+        self.onboarding = Onboarding(repo, content, self.adapters, cfg.default_timezone, cfg.onboarding)
+        self.practice = Practice(repo, content, cfg.seed)
+        self.boards = Boards(repo, self.onboarding)
         self.commands = CommandRunner(
             repo,
             content,
-            self.rounds,
+            self.boards,
+            TeamAdmin(
+                repo,
+                self.posting,
+                self.answers,
+                cfg.default_timezone,
+                cfg.announce_course,
+                cfg.command_prefix,
+            ),
+            AdminReports(
+                repo, content, self.onboarding, cfg.default_timezone, cfg.flag_threshold, cfg.command_prefix
+            ),
             self.onboarding,
             self.practice,
-            self.config.default_timezone,
-            self.config.command_prefix,
-            self.config.announce_course,
+            cfg.command_prefix,
         )
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
@@ -114,7 +119,7 @@ class Engine:
         now = self.clock.now()
         match event:
             case AnswerGiven():
-                return await self.rounds.on_answer(event)
+                return await self.answers.on_answer(event)
             case AnswerWithdrawn():
                 log.debug("reaction removed; the first answer stays locked")
                 return []
@@ -123,9 +128,7 @@ class Engine:
                 try:
                     return await self.commands.run(event, now)
                 finally:
-                    name = event.text.split(maxsplit=1)[0].lower()[:20] if event.text.strip() else "help"
-                    known = name if name in USAGE else "other"
-                    self.telemetry.command_handled(known, time.perf_counter() - began)
+                    self.telemetry.command_handled(metrics_label(event.text), time.perf_counter() - began)
             case MemberJoined():
                 is_team = event.channel is not None and await self.repo.get_team(event.channel) is not None
                 await self.onboarding.on_member_joined(event, is_team)
@@ -135,15 +138,18 @@ class Engine:
             case HomeOpened():
                 adapter = self.adapters.get(event.user.platform)
                 if adapter is not None:
-                    await adapter.publish_home(event.user, await self.commands.home(event.user, now))
+                    await adapter.publish_home(event.user, await self.boards.home(event.user, now))
                 return []
         return []
 
     async def _button(self, event: ButtonPressed) -> Sequence[Card]:
         now = self.clock.now()
         if event.action == "answer" and event.post is not None:
-            rid, _, choice = event.value.partition(":")
-            return await self.rounds.on_answer(
+            rid, _, value = event.value.partition(":")
+            choice = party_value(value)
+            if choice is None:
+                return []
+            return await self.answers.on_answer(
                 AnswerGiven(event.post, event.user, choice, event.at),
                 via_button=True,
                 round_id=int(rid) if rid.isdigit() else None,
@@ -165,9 +171,9 @@ class Engine:
     async def tick(self) -> TickReport:
         """One pass of the scheduler over all due work. Safe to run from several instances at once."""
         now = self.clock.now()
-        posted, skipped = await _isolated("post", self.rounds.post_due(now), (0, 0))
-        recovered = await _isolated("recover", self.rounds.recover_claims(now), 0)
-        revealed = await _isolated("reveal", self.rounds.reveal_due(now), 0)
+        posted, skipped = await _isolated("post", self.posting.post_due(now), (0, 0))
+        recovered = await _isolated("recover", self.posting.recover_claims(now), 0)
+        revealed = await _isolated("reveal", self.reveal.reveal_due(now), 0)
         lessons = await _isolated("lessons", self.onboarding.send_due(now), 0)
         return TickReport(posted, skipped, recovered, revealed, lessons)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from content.schema import Party
+
 
 @dataclass(frozen=True, slots=True)
 class Tenant:
@@ -50,11 +52,12 @@ class PostRef:
 
 @dataclass(frozen=True, slots=True)
 class AnswerGiven:
-    """A reaction added or an answer button pressed. `choice` is the raw token (emoji name, button value)."""
+    """A reaction added or an answer button pressed. The adapter has mapped its own token (emoji, reaction
+    name, button) to the answer; a reaction that is not one of the three options never becomes an event."""
 
     post: PostRef
     user: UserRef
-    choice: str
+    choice: Party
     at: datetime
 
 
@@ -64,7 +67,7 @@ class AnswerWithdrawn:
 
     post: PostRef
     user: UserRef
-    choice: str
+    choice: Party
     at: datetime
 
 

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from content.schema import Party
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerOption:
+    """How the core shows an answer. Which reaction, emoji or key stands for it is each adapter's own
+    business (bot/adapters/*/answers or translate)."""
+
     party: Party
     label: str
-    emoji: str  # unicode, for Discord and the terminal
-    slack_emoji: str  # Slack reaction name
-    key: str  # console shortcut
+    emoji: str  # unicode, for labels in any client
 
 
 OPTIONS: tuple[AnswerOption, ...] = (
-    AnswerOption(Party.AWS, "AWS", "☁️", "cloud", "a"),
-    AnswerOption(Party.CUSTOMER, "Customer", "🧑‍💻", "technologist", "c"),
-    AnswerOption(Party.SHARED, "Shared", "🤝", "handshake", "s"),
+    AnswerOption(Party.AWS, "AWS", "☁️"),
+    AnswerOption(Party.CUSTOMER, "Customer", "🧑‍💻"),
+    AnswerOption(Party.SHARED, "Shared", "🤝"),
 )
 
 
@@ -29,6 +31,20 @@ _BY_PARTY = {o.party: o for o in OPTIONS}
 
 def option_for(party: Party) -> AnswerOption:
     return _BY_PARTY[party]
+
+
+def party_value(value: str) -> Party | None:
+    """The answer in one of the core's own button values (`aws`, `customer`, `shared`), else None."""
+    try:
+        return Party(value)
+    except ValueError:
+        return None
+
+
+class Outcome(StrEnum):
+    """What a command did, for adapters that act on it (Discord syncs a server's commands after setup)."""
+
+    TEAM_SAVED = "team-saved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +62,7 @@ class TextReply:
     text: str
     title: str = ""
     buttons: tuple[Button, ...] = ()
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True, slots=True)

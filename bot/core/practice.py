@@ -14,10 +14,9 @@ import random
 from datetime import datetime, timedelta
 
 from bot.core.events import UserRef
-from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for
+from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for, party_value
 from bot.core.model import PracticeItem
 from bot.core.ports import Repository
-from bot.core.rounds import parse_choice
 from content.loader import ContentBundle
 
 INTERVALS = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7), 4: timedelta(days=21)}
@@ -77,7 +76,7 @@ class Practice:
         sid, _, rest = value.partition(":")
         token, _, stamp = rest.partition(":")
         scenario = self.content.scenarios.get(sid)
-        choice = parse_choice(token)
+        choice = party_value(token)
         if scenario is None or choice is None:
             return [TextReply("That practice question is no longer available. Run `quiz` for a new one.")]
         items = {i.scenario_id: i for i in await self.repo.practice_items(user)}

@@ -9,6 +9,7 @@ from bot.core.events import MemberJoined
 from bot.core.messages import LessonCard, RevealCard, TextReply
 from bot.core.ports import CollectedAnswer, Repository
 from bot.core.rounds import LEASE
+from content.schema import Party
 from tests.fakes.harness import Harness
 from tests.fakes.recording import RecordingAdapter
 
@@ -25,8 +26,8 @@ async def test_a_reaction_refused_as_late_is_not_counted_at_the_reveal(repo: Rep
     h.clock.set(late_at)
     await h.answer(post, "bob", "aws", at=late_at)  # live, two seconds after the close
     h.adapter.reactions[post.message_id] = [
-        CollectedAnswer(h.user("ann"), "aws"),
-        CollectedAnswer(h.user("bob"), "aws"),
+        CollectedAnswer(h.user("ann"), Party.AWS),
+        CollectedAnswer(h.user("bob"), Party.AWS),
     ]
     await h.tick()
     (reveal,) = h.adapter.cards("thread", RevealCard)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.adapters.console import key_party
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ButtonPressed, ChannelRef, CommandIssued, PostRef, UserRef
 from bot.core.messages import Card, ScenarioCard
 from bot.core.ports import Repository
 from bot.core.rounds import TickReport
 from content.loader import ContentBundle
+from content.schema import Party
 from tests.fakes.clock import FakeClock
 from tests.fakes.content import small_bundle
 from tests.fakes.recording import RecordingAdapter
@@ -63,9 +65,16 @@ class Harness:
         event = CommandIssued(user, ch, text, admin, self.clock.now(), name or f"team-{ch.channel_id}")
         return list(await self.engine.handle(event))
 
-    async def answer(self, post: PostRef, uid: str, token: str, at: datetime | None = None) -> list[Card]:
+    async def answer(
+        self, post: PostRef, uid: str, token: str | Party, at: datetime | None = None
+    ) -> list[Card]:
+        """Answer as an adapter would deliver it: a token that is not one of the answers never reaches the
+        core (like a 👍 reaction), so nothing happens."""
+        choice = token if isinstance(token, Party) else key_party(token)
+        if choice is None:
+            return []
         user = self.user(uid, workspace=post.channel.workspace_id)
-        return list(await self.engine.handle(AnswerGiven(post, user, token, at or self.clock.now())))
+        return list(await self.engine.handle(AnswerGiven(post, user, choice, at or self.clock.now())))
 
     async def press(self, uid: str, action: str, value: str, post: PostRef | None = None) -> list[Card]:
         return list(

@@ -37,6 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.slack.translate import PARTY_REACTION
 from bot.core.messages import OPTIONS
 from tests.fakes.fake_discord import FakeDiscord, FakeGuild, FakeUser
 from tests.fakes.fake_slack import FakeSlack, Message
@@ -45,7 +46,7 @@ SLACK_TEAM = "T0FAULT"
 SLACK_ADMIN = "UADMIN"
 #: The idempotency keys the bot puts on its posts: `round-<id>` on a scenario, `reveal-<id>` on a reveal.
 KEY = re.compile(r"\b((?:round|reveal)-\d+)$")
-SLACK_NAME = {o.party.value: o.slack_emoji for o in OPTIONS}
+SLACK_NAME = {party.value: name for party, name in PARTY_REACTION.items()}
 DISCORD_EMOJI = {o.party.value: o.emoji for o in OPTIONS}
 
 

@@ -4,7 +4,7 @@ itself: one post, one reveal, every answer counted, and a failure logged once wi
 
 from __future__ import annotations
 
-from bot.core.messages import option_for
+from bot.adapters.slack.translate import PARTY_REACTION
 from bot.core.model import Round, RoundState
 from content.schema import Party
 from tests.adapters.slack.conftest import CHANNEL, MONDAY, TEAM, SlackWorld
@@ -30,7 +30,7 @@ async def _posted(world: SlackWorld) -> tuple[Message, Round]:
 
 def _emoji(world: SlackWorld, rnd: Round, right: bool) -> str:
     answer = world.engine.content.scenarios[rnd.scenario_id].answer
-    return option_for(answer if right else WRONG[answer]).slack_emoji
+    return PARTY_REACTION[answer if right else WRONG[answer]]
 
 
 async def _answers(world: SlackWorld, rnd: Round) -> dict[str, object]:

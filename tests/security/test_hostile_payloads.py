@@ -211,7 +211,7 @@ command_texts = st.one_of(
     st.text(max_size=400),
     st.sampled_from(NASTY),
     st.lists(
-        st.sampled_from([*c.USAGE, *NASTY, "week", "confirm", "clear", "time", "25:99"]), max_size=6
+        st.sampled_from([*c.NAMES, *NASTY, "week", "confirm", "clear", "time", "25:99"]), max_size=6
     ).map(" ".join),
 )
 

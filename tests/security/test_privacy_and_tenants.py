@@ -113,7 +113,7 @@ async def _scenario(repo: Repository, *days: list[tuple[str, str, str]]) -> None
         assert isinstance(stats, StatsCard)
         rounds_answered = sum(1 for d in days if any(w == ws and u == "u1" for w, u, _ in d))
         assert stats.answered == rounds_answered  # one answer per round, only this workspace's rounds
-        home = await h.engine.commands.home(h.user("u1", workspace=ws), h.clock.now())
+        home = await h.engine.boards.home(h.user("u1", workspace=ws), h.clock.now())
         assert isinstance(home, HomeCard)
         for b in home.boards:
             assert {r.user_id for r in b.rows} <= answered[ws]

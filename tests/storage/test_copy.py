@@ -21,7 +21,8 @@ from tests.conftest import PG_URL, fresh_pg_schema
 from tests.fakes.harness import Harness
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-TOKEN = {Party.AWS: "cloud", Party.CUSTOMER: "technologist", Party.SHARED: "handshake"}
+#: The core receives answers as Party values: mapping reactions is the adapters' job.
+TOKEN = {party: party for party in Party}
 WRONG = {Party.AWS: Party.CUSTOMER, Party.CUSTOMER: Party.SHARED, Party.SHARED: Party.AWS}
 #: The tables this history fills (later migrations may add more; the copy finds them itself).
 CORE_TABLES = {

@@ -12,10 +12,12 @@ post is found again in the channel's recent history by the key in its embed foot
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import io
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from typing import Any, Concatenate, ParamSpec
 
 import discord
 import yarl
@@ -24,13 +26,13 @@ from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
 from bot.adapters.discord import translate
-from bot.adapters.discord.commands import ResponsibilityGroup
+from bot.adapters.discord.commands import build_group
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
-from bot.core.messages import OPTIONS, Card, ScenarioCard, TextReply
+from bot.core.events import ChannelRef, Event, PostRef, UserRef
+from bot.core.messages import Card, Outcome, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink
 from bot.faults import crashpoint
 
@@ -39,10 +41,8 @@ log = logging.getLogger(__name__)
 DEFAULT_API = "https://discord.com/api/v10"
 #: How many recent messages to search for our own post when a retry comes after the nonce window.
 HISTORY_SCAN = 50
-REACTION_PAGE = 100
 DRAIN_SECONDS = 5.0
 #: Task names discord.py gives event handlers and app-command invocations.
-HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker")
 
 
 def intents_for(members: bool) -> discord.Intents:
@@ -80,6 +80,22 @@ def point_at(api_base_url: str, gateway_url: str | None) -> None:
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice: no warnings about it
     if gateway_url:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+P = ParamSpec("P")
+
+
+def _tracked(
+    handler: Callable[Concatenate[DiscordAdapter, P], Awaitable[None]],
+) -> Callable[Concatenate[DiscordAdapter, P], Coroutine[Any, Any, None]]:
+    """A gateway/interaction handler whose task stop() waits for (bounded) before closing the client."""
+
+    async def run(self: DiscordAdapter, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        with self._handling():
+            await handler(self, *args, **kwargs)
+
+    functools.update_wrapper(run, handler)  # discord.py registers events by the function's name
+    return run
 
 
 class DiscordAdapter:
@@ -121,6 +137,7 @@ class DiscordAdapter:
         self._client: discord.Client | None = None
         self._tree: app_commands.CommandTree[discord.Client] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[Any]] = set()
         self._ready = asyncio.Event()
         self.synced_guilds: list[int] = []
 
@@ -184,7 +201,7 @@ class DiscordAdapter:
             plain.identify_delay = self.identify_delay
             client = plain
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-        tree.add_command(ResponsibilityGroup(self._on_command, self.services))
+        tree.add_command(build_group(self._on_command, self.services))
         self._tree = tree
         client.setup_hook = self._setup_hook  # type: ignore[method-assign]
         client.event(self.on_ready)
@@ -233,16 +250,36 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Let handlers already running finish (an answer being stored, a receipt being sent), then close."""
         client, task = self._client, self._task
-        await _drain_handlers(DRAIN_SECONDS)
+        await self._drain_handlers(DRAIN_SECONDS)
         if client is not None and not client.is_closed():
             await client.close()
-        await _drain_handlers(DRAIN_SECONDS)
+        await self._drain_handlers(DRAIN_SECONDS)
         if task is not None:
             try:
                 await asyncio.wait_for(task, 10)
             except Exception:
                 log.debug("the gateway task ended with an error", exc_info=True)
         self._task = None
+
+    async def _drain_handlers(self, within: float) -> None:
+        """Wait (bounded) for the handlers we are running: discord.py runs each in a task of its own."""
+        current = asyncio.current_task()
+        running = [t for t in self._handlers if t is not current and not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=within)
+
+    @contextlib.contextmanager
+    def _handling(self) -> Iterator[None]:
+        """Mark the current task as one of our handlers while it runs, so stop() can let it finish."""
+        task = asyncio.current_task()
+        outermost = task is not None and task not in self._handlers
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            yield
+        finally:
+            if outermost and task is not None:
+                self._handlers.discard(task)
 
     # Gateway events --------------------------------------------------------------------------------------
     async def on_ready(self) -> None:
@@ -254,6 +291,7 @@ class DiscordAdapter:
             return ()
         return await self._sink(event)
 
+    @_tracked
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         event = translate.reaction_event(payload, self.bot_user_id, self.clock.now())
         if event is not None:
@@ -262,11 +300,13 @@ class DiscordAdapter:
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         await self.on_raw_reaction_add(payload)  # translate tells add from remove
 
+    @_tracked
     async def on_member_join(self, member: discord.Member) -> None:
         event = translate.member_joined(member, self.clock.now())
         if event is not None:
             await self._deliver(event)
 
+    @_tracked
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Our buttons, from any message ever sent (app commands go through the CommandTree)."""
         if interaction.type is not discord.InteractionType.component:
@@ -280,6 +320,7 @@ class DiscordAdapter:
         for card in cards:
             await self._followup(interaction, render(card, guild_id=dm_guild))
 
+    @_tracked
     async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         event = translate.command_event(interaction, self.admin_role, self.clock.now())
@@ -287,7 +328,7 @@ class DiscordAdapter:
             await self._followup(interaction, render(TextReply("Use `/responsibility` in a server channel.")))
             return
         cards = await self._deliver(event)
-        if _setup_succeeded(event, cards):
+        if any(isinstance(c, TextReply) and c.outcome is Outcome.TEAM_SAVED for c in cards):
             await self._sync_guild(int(event.channel.workspace_id))  # before the reply: usable when seen
         for card in cards or [TextReply("Done.")]:
             await self._followup(interaction, render(card))
@@ -353,9 +394,9 @@ class DiscordAdapter:
             crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             me = self.bot_user_id
             seeded = {str(r.emoji) for r in message.reactions if r.me} if me else set()
-            for option in OPTIONS:
-                if option.emoji not in seeded:  # adding is idempotent; skipping saves requests on a retry
-                    await message.add_reaction(option.emoji)
+            for emoji in translate.PARTY_EMOJI.values():
+                if emoji not in seeded:  # adding is idempotent; skipping saves requests on a retry
+                    await message.add_reaction(emoji)
         return PostRef(channel, str(message.id))
 
     async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:
@@ -381,34 +422,30 @@ class DiscordAdapter:
         await self.send_dm(user, card)
 
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
+        """Every answer reaction on the post (public API: the message, then each reaction's users)."""
         me = self.bot_user_id
         guild = post.channel.workspace_id
+        try:
+            message = await self._channel(post.channel).fetch_message(int(post.message_id))
+        except discord.NotFound:
+            log.warning("the post %s is gone; no reactions to read", post.message_id, extra={"tenant": guild})
+            return []
         out: list[CollectedAnswer] = []
-        for option in OPTIONS:
-            after: int | None = None
-            while True:
-                try:
-                    users = await self.client.http.get_reaction_users(
-                        int(post.channel.channel_id),
-                        int(post.message_id),
-                        option.emoji,
-                        REACTION_PAGE,
-                        after=after,
-                    )
-                except discord.NotFound:
-                    log.warning(
-                        "the post %s is gone; no reactions to read", post.message_id, extra={"tenant": guild}
-                    )
-                    return []
-                for u in users:
-                    if me is not None and int(u["id"]) == me:
-                        continue
-                    name = u.get("global_name") or u.get("username") or ""
-                    ref = UserRef(translate.PLATFORM, guild, str(u["id"]), name, bool(u.get("bot", False)))
-                    out.append(CollectedAnswer(ref, option.emoji))
-                if len(users) < REACTION_PAGE:
-                    break
-                after = int(users[-1]["id"])
+        for reaction in message.reactions:
+            emoji = reaction.emoji
+            partial = (
+                emoji
+                if isinstance(emoji, discord.PartialEmoji)
+                else discord.PartialEmoji.from_str(str(emoji))
+            )
+            choice = None if isinstance(emoji, discord.Emoji) else translate.emoji_party(partial)
+            if choice is None:
+                continue
+            async for user in reaction.users(limit=None):
+                if me is not None and user.id == me:
+                    continue
+                ref = UserRef(translate.PLATFORM, guild, str(user.id), user.display_name, user.bot)
+                out.append(CollectedAnswer(ref, choice))
         return out
 
     async def publish_home(self, user: UserRef, card: Card) -> None:
@@ -432,28 +469,9 @@ def _message_kwargs(r: Rendered) -> dict[str, Any]:
     return kwargs
 
 
-async def _drain_handlers(within: float) -> None:
-    """discord.py runs each event handler (and each app command) as its own task."""
-    current = asyncio.current_task()
-    running = [t for t in asyncio.all_tasks() if t is not current and t.get_name().startswith(HANDLER_TASKS)]
-    if running:
-        await asyncio.wait(running, timeout=within)
-
-
 def _marks(embed: discord.Embed, key: str) -> bool:
     footer = embed.footer.text or ""
     return footer == key or footer.endswith(f"· {key}")
-
-
-def _setup_succeeded(event: CommandIssued, cards: Sequence[Card]) -> bool:
-    words = event.text.split()
-    first = cards[0] if cards else None
-    return (
-        bool(words)
-        and words[0].lower() == "setup"
-        and isinstance(first, TextReply)
-        and first.text.startswith("✅")
-    )
 
 
 def _explain(exc: BaseException | None) -> str:

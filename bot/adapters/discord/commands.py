@@ -1,12 +1,16 @@
-"""The `/responsibility` app-command group: typed options, choices and autocomplete for Discord's UI.
+"""The `/responsibility` app-command group, built at start-up from the core's command table.
 
-Every subcommand hands the interaction to one runner; translate.command_text maps the options back to
-the core's text grammar (`leaderboard period:week` → "leaderboard week"), so there is one parser.
-Option names here are the ones command_text reads.
+Each subcommand's typed options (choices, a user picker, time-zone autocomplete) come from its CommandSpec;
+every subcommand hands the interaction to one runner, and translate.command_text maps the options back to
+the core's text grammar, so there is one parser and one table (tests/adapters/discord/test_command_group.py
+checks the group against the table).
 """
 
+from __future__ import annotations
+
+import inspect
 import zoneinfo
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -14,14 +18,17 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-Runner = Callable[[discord.Interaction[Any]], Awaitable[None]]
+from bot.core.command_spec import CommandSpec, Kind, Option
+from bot.core.commands import TABLE
 
-PERIODS = [Choice(name="This week", value="week"), Choice(name="This month", value="month"),
-           Choice(name="All time", value="all")]  # fmt: skip
-BOARDS = [*PERIODS, Choice(name="Teams (points per member)", value="teams")]
-MODES = [Choice(name="Reactions (default)", value="reactions"), Choice(name="Buttons", value="buttons")]
-ON_OFF = [Choice(name="On", value="on"), Choice(name="Off", value="off")]
+Runner = Callable[[discord.Interaction[Any]], Awaitable[None]]
+Suggest = Callable[[str], list[Choice[str]]]
+Callback = Callable[..., Coroutine[Any, Any, None]]
+
+GROUP = "responsibility"
+DESCRIPTION = "Who's Responsible? — the AWS Shared Responsibility Model, daily"
 MAX_CHOICES = 25
+MAX_DESCRIPTION = 100
 
 
 @lru_cache(maxsize=1)
@@ -36,122 +43,101 @@ def matching(options: Sequence[tuple[str, str]], current: str) -> list[Choice[st
     return [Choice(name=label[:100], value=v[:100]) for v, label in hits[:MAX_CHOICES]]
 
 
-class ResponsibilityGroup(app_commands.Group, name="responsibility", description="Who's Responsible? — the AWS Shared Responsibility Model, daily", guild_only=True):  # fmt: skip
-    """Discord shows these options as typed fields; the runner does the rest."""
+def param_name(option: Option) -> str:
+    """A Python identifier for an option (`course-announce` → `course_announce`); Discord shows the option's
+    own name through `rename`."""
+    return option.name.replace("-", "_")
 
-    def __init__(self, runner: Runner, services: Sequence[tuple[str, str]] = ()) -> None:
-        super().__init__()
-        self.runner = runner
-        self.services = list(services)
 
-    # Everyone ------------------------------------------------------------------------------------------
-    @app_commands.command(name="help", description="What the bot does and every command")
-    async def help(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
+def _annotation(option: Option) -> Any:
+    if option.kind is Kind.MENTION:
+        base: Any = discord.User
+    elif option.kind is Kind.FLAG:
+        base = bool
+    else:
+        base = str
+    if option.allowed:
+        base = Choice[str]
+    return base if option.required else base | None
 
-    @app_commands.command(name="quiz", description="A private practice question now")
-    async def quiz(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
 
-    @app_commands.command(name="leaderboard", description="This team's board, or the ranking of teams")
-    @app_commands.describe(period="Which board (default: this week)")
-    @app_commands.choices(period=BOARDS)
-    async def leaderboard(
-        self, interaction: discord.Interaction[Any], period: Choice[str] | None = None
-    ) -> None:
-        await self.runner(interaction)
+def _describe(text: str) -> str:
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
-    @app_commands.command(name="stats", description="Points, accuracy, streaks and weakest topics")
-    @app_commands.describe(person="Someone else's stats (default: yours)")
-    async def stats(self, interaction: discord.Interaction[Any], person: discord.User | None = None) -> None:
-        await self.runner(interaction)
 
-    @app_commands.command(name="lookup", description="Who is responsible for a control on a service?")
-    @app_commands.describe(service="The AWS service", control="What you want to know, e.g. OS patching")
-    async def lookup(
-        self, interaction: discord.Interaction[Any], service: str, control: str | None = None
-    ) -> None:
-        await self.runner(interaction)
+def _callback(spec: CommandSpec, runner: Runner) -> Callback:
+    """A callback whose signature discord.py reads as the subcommand's options."""
 
-    @lookup.autocomplete("service")
-    async def _lookup_services(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[Choice[str]]:
-        return matching(self.services, current)
+    async def invoke(interaction: discord.Interaction[Any], **_options: Any) -> None:
+        await runner(interaction)
 
-    @app_commands.command(name="learn", description="Start or resume the short onboarding course (by DM)")
-    async def learn(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
+    params = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
+    ordered = sorted(spec.options, key=lambda o: not o.required)  # Discord wants required options first
+    for option in ordered:
+        default = (
+            inspect.Parameter.empty if option.required else (False if option.kind is Kind.FLAG else None)
+        )
+        params.append(
+            inspect.Parameter(
+                param_name(option),
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=_annotation(option),
+            )
+        )
+    invoke.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    invoke.__name__ = spec.name.replace("-", "_")
+    decorated: Callback = invoke
+    if spec.options:
+        decorated = app_commands.describe(**{param_name(o): _describe(o.help) for o in spec.options})(
+            decorated
+        )
+        renames = {param_name(o): o.name for o in spec.options if param_name(o) != o.name}
+        if renames:
+            decorated = app_commands.rename(**renames)(decorated)
+        choices = {
+            param_name(o): [Choice(name=c.label, value=c.value) for c in o.offered]
+            for o in spec.options
+            if o.allowed
+        }
+        if choices:
+            decorated = app_commands.choices(**choices)(decorated)
+    return decorated
 
-    @app_commands.command(name="flag", description="Report a question as wrong or unclear")
-    @app_commands.describe(scenario="The scenario id shown under the question", reason="What is wrong")
-    async def flag(self, interaction: discord.Interaction[Any], scenario: str, reason: str) -> None:
-        await self.runner(interaction)
 
-    @app_commands.command(name="forget-me", description="Delete everything the bot stores about you")
-    @app_commands.describe(confirm="True to delete now")
-    async def forget_me(self, interaction: discord.Interaction[Any], confirm: bool = False) -> None:
-        await self.runner(interaction)
+def _autocomplete(
+    suggest: Suggest,
+) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[Choice[str]]]]:
+    async def complete(interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        return suggest(current)
 
-    # Admins (Manage Server, or the DISCORD_ADMIN_ROLE role) ---------------------------------------------
-    @app_commands.command(
-        name="setup", description="Admins: make this channel a team, or change its settings"
-    )
-    @app_commands.describe(
-        time="Post time, HH:MM 24-hour (default 09:30)",
-        tz="IANA time zone, e.g. Europe/Berlin",
-        days="e.g. mon-fri or mon,wed,fri",
-        window="Answer window: 4h, 90m or until 13:00",
-        mode="How people answer",
-        receipts="Private receipts for answers",
-        course_announce="A line in this channel when someone completes the onboarding course",
-    )
-    @app_commands.rename(course_announce="course-announce")
-    @app_commands.choices(mode=MODES, receipts=ON_OFF, course_announce=ON_OFF)
-    async def setup(
-        self,
-        interaction: discord.Interaction[Any],
-        time: str | None = None,
-        tz: str | None = None,
-        days: str | None = None,
-        window: str | None = None,
-        mode: Choice[str] | None = None,
-        receipts: Choice[str] | None = None,
-        course_announce: Choice[str] | None = None,
-    ) -> None:
-        await self.runner(interaction)
+    return complete
 
-    @setup.autocomplete("tz")
-    async def _timezones(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
-        return matching([(z, z) for z in _zones()], current)
 
-    @app_commands.command(name="pause", description="Admins: stop the daily post")
-    async def pause(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="resume", description="Admins: restart the daily post")
-    async def resume(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="post-now", description="Admins: post today's scenario right away")
-    async def post_now(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="export", description="Admins: participation CSV, sent privately")
-    @app_commands.describe(period="Which period (default: this week)")
-    @app_commands.choices(period=PERIODS)
-    async def export(self, interaction: discord.Interaction[Any], period: Choice[str] | None = None) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="onboarding", description="Admins: who has completed the course")
-    async def onboarding(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="flags", description="Admins: open flags; clear one to put it back")
-    @app_commands.describe(clear="A scenario id whose flags to clear")
-    async def flags(self, interaction: discord.Interaction[Any], clear: str | None = None) -> None:
-        await self.runner(interaction)
-
-    @app_commands.command(name="audit", description="Admins: the log of admin actions")
-    async def audit(self, interaction: discord.Interaction[Any]) -> None:
-        await self.runner(interaction)
+def build_group(runner: Runner, services: Sequence[tuple[str, str]] = ()) -> app_commands.Group:
+    """The whole group, one subcommand per table entry. Admin commands are gated by the core (Manage
+    Server or DISCORD_ADMIN_ROLE), so a refusal is a clear private reply rather than a hidden command."""
+    group = app_commands.Group(name=GROUP, description=DESCRIPTION, guild_only=True)
+    suggestions: dict[Kind, Suggest] = {
+        Kind.ZONE: lambda current: matching([(z, z) for z in _zones()], current)
+    }
+    known = list(services)
+    for spec in TABLE:
+        summary = ("Admins: " if spec.admin else "") + spec.summary
+        command: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=spec.name,
+            description=_describe(summary[:1].upper() + summary[1:]),
+            callback=_callback(spec, runner),
+        )
+        for option in spec.options:
+            suggest = suggestions.get(option.kind)
+            if spec.name == "lookup" and option.name == "service" and known:
+                suggest = lambda current: matching(known, current)  # noqa: E731
+            if suggest is not None and not option.allowed:
+                command.autocomplete(param_name(option))(_autocomplete(suggest))
+        group.add_command(command)
+    return group

@@ -7,12 +7,15 @@ built straight from the gateway payload and work for uncached messages.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import discord
 
+from bot.core.command_spec import Kind
+from bot.core.commands import spec_for
 from bot.core.events import (
     AnswerGiven,
     AnswerWithdrawn,
@@ -23,6 +26,7 @@ from bot.core.events import (
     PostRef,
     UserRef,
 )
+from content.schema import Party
 
 PLATFORM = "discord"
 #: Every component we render has a custom_id starting with this, so a restart loses no button.
@@ -37,21 +41,6 @@ _SUB_COMMAND_GROUP = 2
 _BOOLEAN = 5
 _USER = 6
 
-#: `setup` options are the grammar's own `key value` pairs; every other subcommand takes its options in
-#: this order as positional words.
-POSITIONAL: Mapping[str, tuple[str, ...]] = {
-    "leaderboard": ("period",),
-    "stats": ("person",),
-    "lookup": ("service", "control"),
-    "flag": ("scenario", "reason"),
-    "forget-me": ("confirm",),
-    "export": ("period",),
-    "flags": ("clear",),
-}
-SETUP_KEYS = ("time", "tz", "days", "window", "mode", "receipts", "course-announce")
-#: Options that the grammar spells as `keyword value` (e.g. `flags clear s-001`).
-KEYWORDS = frozenset({("flags", "clear")})
-
 
 def channel_ref(guild_id: int, channel_id: int) -> ChannelRef:
     return ChannelRef(PLATFORM, str(guild_id), str(channel_id))
@@ -61,12 +50,23 @@ def user_ref(guild_id: int, user: discord.abc.User) -> UserRef:
     return UserRef(PLATFORM, str(guild_id), str(user.id), user.display_name, user.bot)
 
 
-def emoji_token(emoji: discord.PartialEmoji) -> str:
-    """The answer token: the unicode character for standard emoji. A custom emoji keeps its `<:name:id>`
-    form, so a server emoji that happens to be called `cloud` is never taken for an answer."""
+#: The three answer emoji, as Discord sends standard emoji: the unicode characters (with or without the
+#: emoji presentation selector). Custom server emoji never count, whatever they are called.
+EMOJI_PARTY: Mapping[str, Party] = {
+    "☁️": Party.AWS,
+    "☁": Party.AWS,
+    "🧑‍💻": Party.CUSTOMER,
+    "🤝": Party.SHARED,
+}
+PARTY_EMOJI: Mapping[Party, str] = {Party.AWS: "☁️", Party.CUSTOMER: "🧑‍💻", Party.SHARED: "🤝"}
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
+
+
+def emoji_party(emoji: discord.PartialEmoji) -> Party | None:
+    """The answer a reaction stands for (skin tones aside), or None for any other emoji."""
     if emoji.id is not None:
-        return str(emoji)
-    return emoji.name or ""
+        return None  # a custom emoji, even one named `cloud`
+    return EMOJI_PARTY.get(_SKIN_TONES.sub("", emoji.name or ""))
 
 
 def reaction_event(
@@ -84,10 +84,12 @@ def reaction_event(
         member.bot if member is not None else False,
     )
     post = PostRef(channel_ref(payload.guild_id, payload.channel_id), str(payload.message_id))
-    token = emoji_token(payload.emoji)
+    choice = emoji_party(payload.emoji)
+    if choice is None:
+        return None  # not one of the three answers
     if payload.event_type == "REACTION_ADD":
-        return AnswerGiven(post, user, token, at)
-    return AnswerWithdrawn(post, user, token, at)
+        return AnswerGiven(post, user, choice, at)
+    return AnswerWithdrawn(post, user, choice, at)
 
 
 def member_joined(member: discord.Member, at: datetime) -> MemberJoined | None:
@@ -135,31 +137,30 @@ def _subcommand(data: Mapping[str, Any]) -> tuple[str, Sequence[Mapping[str, Any
 
 def command_text(data: Mapping[str, Any]) -> str:
     """The app command's typed options → the core's text grammar (`leaderboard period:week` → "leaderboard
-    week"), so the core has one parser for every platform."""
+    week"), read by the same CommandSpec the group was built from, so the core has one parser."""
     name, options = _subcommand(data)
     if not name:
         return "help"
+    spec = spec_for(name)
+    if spec is None:
+        return name  # the core answers an unknown command with its usage line
     given = {str(o.get("name")): o for o in options if o.get("value") is not None}
-    words = [name]
-    if name == "setup":
-        for key in SETUP_KEYS:
-            if key in given:
-                value = str(given[key]["value"]).strip()
-                words += [key, *value.split()] if key == "window" else [key, _word(value, 3)]
-        return " ".join(words)
-    for key in POSITIONAL.get(name, ()):
-        if key not in given:
+    words = [spec.name]
+    for option in spec.options:
+        raw = given.get(option.name)
+        if raw is None:
             continue
-        option = given[key]
-        if option.get("type") == _BOOLEAN:
-            if option["value"] is True:
-                words.append(key)
-        elif (name, key) in KEYWORDS:
-            words += [key, _word(option["value"], _type(option))]
-        elif key in ("reason", "control"):
-            words.append(str(option["value"]).strip())  # free text: the grammar joins the rest of the words
+        value = raw["value"]
+        if option.kind is Kind.FLAG:
+            if value is True:
+                words.append(option.name)
+            continue
+        if spec.keyed:
+            words.append(option.name)
+        if option.kind is Kind.TEXT or option.kind is Kind.WINDOW:
+            words.append(str(value).strip())  # free text / `until 13:00`: the grammar reads several words
         else:
-            words.append(_word(option["value"], _type(option)))
+            words.append(_word(value, _type(raw)))
     return " ".join(w for w in words if w)
 
 

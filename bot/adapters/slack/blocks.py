@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.adapters.slack.translate import action_id
+from bot.adapters.slack.translate import PARTY_REACTION, action_id
 from bot.core.messages import (
     OPTIONS,
     Button,
@@ -208,7 +208,7 @@ def _text(card: TextReply) -> SlackMessage:
 
 
 def _options_line() -> str:
-    return " · ".join(f":{o.slack_emoji}: {o.label}" for o in OPTIONS)
+    return " · ".join(f":{PARTY_REACTION[o.party]}: {o.label}" for o in OPTIONS)
 
 
 def _scenario(card: ScenarioCard) -> SlackMessage:

@@ -22,8 +22,8 @@ from bot.core.events import (
     PostRef,
     UserRef,
 )
-from bot.core.messages import OPTIONS
 from bot.core.ports import CollectedAnswer
+from content.schema import Party
 
 PLATFORM = "slack"
 #: Every action_id on our buttons starts with this, then the core's action, then the button's index
@@ -32,8 +32,16 @@ ACTION_PREFIX = "respbot"
 #: The event_type of the message metadata on our posts: how a restart finds a post instead of re-posting.
 METADATA_EVENT_TYPE = "respbot_post"
 
+#: Slack's reaction names for the three answers: the only reactions that count. Anything else — `a`
+#: (🅰️), a custom emoji called `aws` or `shared` — is ignored, skin tones aside.
+REACTION_PARTY: Mapping[str, Party] = {
+    "cloud": Party.AWS,
+    "technologist": Party.CUSTOMER,
+    "handshake": Party.SHARED,
+}
+PARTY_REACTION: Mapping[Party, str] = {party: name for name, party in REACTION_PARTY.items()}
 #: The reactions seeded on a reactions-mode post, one per answer option.
-ANSWER_REACTIONS = tuple(o.slack_emoji for o in OPTIONS)
+ANSWER_REACTIONS = tuple(REACTION_PARTY)
 
 Payload = Mapping[str, Any]
 
@@ -92,6 +100,11 @@ def reaction_name(raw: str) -> str:
     return raw.split("::", 1)[0]
 
 
+def reaction_party(raw: str) -> Party | None:
+    """The answer a reaction stands for, or None for every other reaction."""
+    return REACTION_PARTY.get(reaction_name(raw))
+
+
 def workspace_of(body: Payload) -> str:
     """The workspace an incoming request belongs to, whatever its kind."""
     team = body.get("team")
@@ -143,7 +156,9 @@ def reaction_event(
     workspace = workspace_of(body)
     post = PostRef(channel_ref(workspace, str(item["channel"])), str(item["ts"]))
     user = user_ref(workspace, person, bot_user_id)
-    choice = reaction_name(str(event.get("reaction", "")))
+    choice = reaction_party(str(event.get("reaction", "")))
+    if choice is None:
+        return None  # not one of the three answers
     if event.get("type") == "reaction_added":
         return AnswerGiven(post, user, choice, at)
     if event.get("type") == "reaction_removed":
@@ -241,11 +256,13 @@ def collected_answers(message: Payload, workspace_id: str, bot_user_id: str | No
     """reactions.get's `message` → every (person, reaction) on it except the bot's own seeded ones."""
     out: list[CollectedAnswer] = []
     for reaction in map(_obj, _list(message.get("reactions"))):
-        name = reaction_name(str(reaction.get("name", "")))
+        choice = reaction_party(str(reaction.get("name", "")))
+        if choice is None:
+            continue
         for user_id in _list(reaction.get("users")):
             if user_id == bot_user_id:
                 continue
-            out.append(CollectedAnswer(user_ref(workspace_id, Person(str(user_id))), name))
+            out.append(CollectedAnswer(user_ref(workspace_id, Person(str(user_id))), choice))
     return out
 
 

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card
+from content.schema import Party
 
 #: The engine's entry point. It returns the cards meant as the direct, private reply to the actor
 #: (a slash command's response, a button's feedback); everything else it sends through the adapter.
@@ -16,10 +17,11 @@ EventSink = Callable[[Event], Awaitable[Sequence[Card]]]
 
 @dataclass(frozen=True, slots=True)
 class CollectedAnswer:
-    """A reaction read back from a post at reveal (`choice` is the raw token, as in AnswerGiven)."""
+    """An answer reaction read back from a post at reveal, mapped to its answer by the adapter (reactions
+    that are not one of the three options are left out)."""
 
     user: UserRef
-    choice: str
+    choice: Party
 
 
 class PlatformAdapter(Protocol):

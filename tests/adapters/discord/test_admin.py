@@ -14,11 +14,11 @@ async def test_a_non_admin_is_refused(fake: FakeDiscord, db: Repository) -> None
     bot = await start_bot(fake, db)
     try:
         (reply,) = await command(bot, guild, ann, "setup", time="09:30")
-        assert "is for workspace admins" in text_of(reply) and reply["flags"] & EPHEMERAL
+        assert "is for admins" in text_of(reply) and reply["flags"] & EPHEMERAL
         assert await db.get_team(post_channel(guild, channel_of(guild))) is None
         assert fake.command_syncs == []
         (reply,) = await command(bot, guild, ann, "export", period="all")
-        assert "is for workspace admins" in text_of(reply) and not reply["attachments"]
+        assert "is for admins" in text_of(reply) and not reply["attachments"]
     finally:
         await bot.adapter.stop()
 

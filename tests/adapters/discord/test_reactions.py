@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.events import AnswerGiven, AnswerWithdrawn
 from bot.core.ports import Repository
+from content.schema import Party
 from tests.adapters.discord.conftest import MONDAY, Bot, start_bot
 from tests.adapters.discord.helpers import EMOJI, bot_posts, channel_of, command, round_of
 from tests.fakes.fake_discord import FakeDiscord, FakeGuild, FakeUser, Json
@@ -94,10 +95,16 @@ async def test_withdrawals_and_custom_emoji(fake: FakeDiscord, db: Repository) -
                 "guild_id": str(guild.id), "emoji": {"id": "99", "name": "cloud"},
                 "member": guild.members[bob.id].to_dict(), "burst": False, "type": 0}  # fmt: skip
         await fake.dispatch("MESSAGE_REACTION_ADD", data, guild.id)
+        data["emoji"] = {"id": None, "name": "🅰️"}  # a standard emoji that is not an answer either
+        await fake.dispatch("MESSAGE_REACTION_ADD", data, guild.id)
+        await fake.react(channel, message, bob.id, "🤝🏽")  # an answer, skin tone and all: the barrier
         await bot.sink.wait_until(lambda: len(bot.sink.of(AnswerGiven)) == 2)
-        assert bot.sink.of(AnswerGiven)[1].choice == "<:cloud:99>"
+        assert [(e.user.user_id, e.choice) for e in bot.sink.of(AnswerGiven)][1:] == [
+            (str(bob.id), Party.SHARED)
+        ]
         assert {a.user.user_id for a in await db.answers_for_round(rnd.id, "discord", str(guild.id))} == {
-            str(ann.id)
+            str(ann.id),
+            str(bob.id),
         }
     finally:
         await bot.adapter.stop()

@@ -13,6 +13,7 @@ import pytest
 
 from bot.adapters.discord import translate
 from bot.core.events import AnswerGiven, AnswerWithdrawn, ButtonPressed, CommandIssued
+from content.schema import Party
 
 PAYLOADS = Path(__file__).parent / "payloads"
 AT = datetime(2026, 11, 30, 9, 45, tzinfo=UTC)
@@ -55,13 +56,13 @@ async def test_reaction_add_becomes_an_answer(parsed: Parsed) -> None:
     assert (event.post.channel.workspace_id, event.post.channel.channel_id) == (GUILD, CHANNEL)
     assert event.post.message_id == "1290001234567890123"
     assert event.user.user_id == "208764124234858496" and event.user.display_name == "Ann from Platform"
-    assert event.choice == "☁️" and not event.user.is_bot and event.at == AT
+    assert event.choice is Party.AWS and not event.user.is_bot and event.at == AT
 
 
 async def test_reaction_remove_becomes_a_withdrawal(parsed: Parsed) -> None:
     raw = parsed.feed("MESSAGE_REACTION_REMOVE", "message_reaction_remove")
     event = translate.reaction_event(raw, BOT, AT)
-    assert isinstance(event, AnswerWithdrawn) and event.choice == "🤝"
+    assert isinstance(event, AnswerWithdrawn) and event.choice is Party.SHARED
 
 
 async def test_the_bots_own_reaction_and_dm_reactions_are_dropped(parsed: Parsed) -> None:
@@ -71,10 +72,20 @@ async def test_the_bots_own_reaction_and_dm_reactions_are_dropped(parsed: Parsed
     assert translate.reaction_event(dm, BOT, AT) is None
 
 
-async def test_a_custom_emoji_keeps_its_full_form(parsed: Parsed) -> None:
+async def test_a_custom_emoji_named_cloud_is_not_an_answer(parsed: Parsed) -> None:
     raw = parsed.feed("MESSAGE_REACTION_ADD", "message_reaction_add_custom")
-    event = translate.reaction_event(raw, BOT, AT)
-    assert isinstance(event, AnswerGiven) and event.choice == "<:cloud:1111111111111111111>"
+    assert translate.reaction_event(raw, BOT, AT) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "party"),
+    [("☁️", Party.AWS), ("☁", Party.AWS), ("🧑‍💻", Party.CUSTOMER), ("🧑🏿‍💻", Party.CUSTOMER), ("🤝", Party.SHARED),
+     ("🤝🏻", Party.SHARED), ("🅰️", None), ("aws", None), ("a", None), ("s", None), ("c", None), ("👍", None),
+     ("", None)],
+)  # fmt: skip
+def test_only_the_three_answer_emoji_count(name: str, party: Party | None) -> None:
+    assert translate.emoji_party(discord.PartialEmoji(name=name)) is party
+    assert translate.emoji_party(discord.PartialEmoji(name=name, id=42)) is None  # custom: never
 
 
 async def test_member_join(parsed: Parsed) -> None:

@@ -23,7 +23,7 @@ from tests.fakes.fake_slack import FakeSlack
 async def test_admin_commands_need_a_workspace_admin(world: SlackWorld) -> None:
     fake = world.fake
     (refused,) = await fake.command(TEAM, "UANN", CHANNEL, "setup")
-    assert "is for workspace admins" in refused.text
+    assert "is for admins" in refused.text
     assert await world.repo.get_team(world.channel()) is None
     fake.add_user(TEAM, "UOWNER", "Olga Owner", is_owner=True)
     (accepted,) = await fake.command(TEAM, "UOWNER", CHANNEL, "setup")

@@ -3,7 +3,7 @@ setup → post → five people react → reveal → leaderboard → App Home."""
 
 from __future__ import annotations
 
-from bot.adapters.slack.translate import ANSWER_REACTIONS, METADATA_EVENT_TYPE
+from bot.adapters.slack.translate import ANSWER_REACTIONS, METADATA_EVENT_TYPE, PARTY_REACTION
 from bot.core.messages import option_for
 from bot.core.model import RoundState
 from content.schema import Party
@@ -35,7 +35,7 @@ async def test_full_day_cycle(world: SlackWorld) -> None:
     # Five people react: three right, two wrong. Each gets an ephemeral receipt.
     choices = {uid: answer if i < 3 else WRONG[answer] for i, uid in enumerate(PEOPLE)}
     for uid, party in choices.items():
-        await fake.react(TEAM, uid, CHANNEL, post.ts, option_for(party).slack_emoji)
+        await fake.react(TEAM, uid, CHANNEL, post.ts, PARTY_REACTION[party])
     await fake.wait_until(lambda: len(ws.ephemerals) == 5)
     assert sorted(e.user for e in ws.ephemerals) == sorted(PEOPLE)
     assert all("locked in" in e.text and e.channel == CHANNEL for e in ws.ephemerals)

@@ -26,7 +26,7 @@ async def test_the_bots_own_reactions_are_ignored(world: SlackWorld) -> None:
     await world.settle()
     assert [e.user for e in ws.ephemerals] == ["UANN"]
     answers = [e for e in world.events if isinstance(e, AnswerGiven)]
-    assert [(a.user.user_id, a.choice) for a in answers] == [("UANN", "cloud")]
+    assert [(a.user.user_id, a.choice) for a in answers] == [("UANN", Party.AWS)]
     # At reveal the seeded reactions are not counted either.
     await world.tick_at(MONDAY.replace(hour=13, minute=30))
     rnd = await world.round_of(post)
@@ -44,7 +44,7 @@ async def test_a_retried_event_is_counted_once(world: SlackWorld) -> None:
     await fake.react(TEAM, "UCID", CHANNEL, post.ts, "handshake")
     await world.settle()
     answers = [(e.user.user_id, e.choice) for e in world.events if isinstance(e, AnswerGiven)]
-    assert answers == [("UBOB", "technologist"), ("UCID", "handshake")]
+    assert answers == [("UBOB", Party.CUSTOMER), ("UCID", Party.SHARED)]
     assert sorted(e.user for e in ws.ephemerals) == ["UBOB", "UCID"]
 
 

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack.adapter import SCOPES
+from bot.adapters.slack.translate import PARTY_REACTION
 from bot.core.events import Tenant
-from bot.core.messages import option_for
 from bot.core.ports import Repository
 from content.schema import Party
 from tests.adapters.slack.conftest import (
@@ -96,9 +96,9 @@ async def test_two_workspaces_never_see_each_others_data(oauth_world: SlackWorld
 
     a1 = world.engine.content.scenarios[(await world.round_of(p1, "T1")).scenario_id].answer
     a2 = world.engine.content.scenarios[(await world.round_of(p2, "T2")).scenario_id].answer
-    await fake.react("T1", "UANN", "C1", p1.ts, option_for(a1).slack_emoji)  # right in T1
-    await fake.react("T2", "UANN", "C2", p2.ts, option_for(WRONG[a2]).slack_emoji)  # wrong in T2
-    await fake.react("T2", "UBOB", "C2", p2.ts, option_for(a2).slack_emoji)
+    await fake.react("T1", "UANN", "C1", p1.ts, PARTY_REACTION[a1])  # right in T1
+    await fake.react("T2", "UANN", "C2", p2.ts, PARTY_REACTION[WRONG[a2]])  # wrong in T2
+    await fake.react("T2", "UBOB", "C2", p2.ts, PARTY_REACTION[a2])
     await world.settle()
     await world.tick_at(MONDAY.replace(hour=13, minute=30))
     assert len(world.ws("T1").replies("C1", p1.ts)) == 1 and len(world.ws("T2").replies("C2", p2.ts)) == 1

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.adapters.slack import translate as t
 from bot.core.events import (
     AnswerGiven,
@@ -20,6 +22,7 @@ from bot.core.events import (
     UserRef,
 )
 from bot.core.ports import CollectedAnswer
+from content.schema import Party
 
 AT = datetime(2026, 11, 30, 9, 45, tzinfo=UTC)
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -58,7 +61,7 @@ def test_slash_command_in_a_dm_has_no_channel_name() -> None:
 def test_reaction_added_ignores_the_skin_tone() -> None:
     event = t.reaction_event(load("reaction_added"), t.Person("U024BE7LH", "Ann"), AT, BOT)
     post = PostRef(ChannelRef("slack", "T0001", "C0G9QF9GZ"), "1360782400.498405")
-    assert event == AnswerGiven(post, UserRef("slack", "T0001", "U024BE7LH"), "technologist", AT)
+    assert event == AnswerGiven(post, UserRef("slack", "T0001", "U024BE7LH"), Party.CUSTOMER, AT)
     assert event.user.display_name == "Ann" and not event.user.is_bot
 
 
@@ -71,7 +74,7 @@ def test_reaction_by_the_bot_is_marked_as_the_bot() -> None:
 
 def test_reaction_removed() -> None:
     event = t.reaction_event(load("reaction_removed"), t.Person("U024BE7LH"), AT, BOT)
-    assert isinstance(event, AnswerWithdrawn) and event.choice == "cloud"
+    assert isinstance(event, AnswerWithdrawn) and event.choice is Party.AWS
 
 
 def test_reaction_on_a_file_is_not_an_answer() -> None:
@@ -143,10 +146,9 @@ def test_foreign_action_ids_are_not_ours() -> None:
 def test_collected_answers_exclude_the_bot() -> None:
     answers = t.collected_answers(load("reactions_get")["message"], "T0001", BOT)
     assert answers == [
-        CollectedAnswer(UserRef("slack", "T0001", "U024BE7LH"), "cloud"),
-        CollectedAnswer(UserRef("slack", "T0001", "U024BE7LI"), "technologist"),
-        CollectedAnswer(UserRef("slack", "T0001", "U024BE7LJ"), "tada"),  # the core ignores non-options
-    ]
+        CollectedAnswer(UserRef("slack", "T0001", "U024BE7LH"), Party.AWS),
+        CollectedAnswer(UserRef("slack", "T0001", "U024BE7LI"), Party.CUSTOMER),
+    ]  # `tada` is not an answer: the adapter leaves it out
 
 
 def test_find_keyed_message_only_matches_our_metadata() -> None:
@@ -168,3 +170,17 @@ def test_workspace_of_every_kind_of_payload() -> None:
             "team_join",
         )
     } == {"T0001"}
+
+
+@pytest.mark.parametrize(
+    ("reaction", "party"),
+    [("cloud", Party.AWS), ("technologist", Party.CUSTOMER), ("technologist::skin-tone-4", Party.CUSTOMER),
+     ("handshake", Party.SHARED), ("handshake::skin-tone-2", Party.SHARED), ("a", None), ("aws", None),
+     ("s", None), ("c", None), ("shared", None), ("customer", None), ("person_technologist", None),
+     ("thumbsup", None), ("", None), ("::skin-tone-2", None)],
+)  # fmt: skip
+def test_only_the_three_seeded_reactions_are_answers(reaction: str, party: Party | None) -> None:
+    body = dict(load("reaction_added"))
+    body["event"] = {**body["event"], "reaction": reaction}
+    event = t.reaction_event(body, t.Person("U024BE7LH", "Ann"), AT, BOT)
+    assert (event.choice if event is not None else None) is party

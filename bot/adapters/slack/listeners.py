@@ -1,0 +1,157 @@
+"""slack-bolt listeners: ack at once (Slack's 3-second deadline), translate the payload (translate.py), hand
+the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from cachetools import LRUCache
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from bot.adapters.slack import translate as t
+from bot.adapters.slack.blocks import render
+from bot.adapters.slack.directory import WorkspaceDirectory
+from bot.adapters.slack.installation_store import RepositoryInstallationStore
+from bot.adapters.slack.poster import SlackPoster
+from bot.core.clock import Clock
+from bot.core.events import Event
+from bot.core.messages import Card, FileCard
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/responsibility"
+#: Event ids already handled (Slack re-sends an event it thinks we missed).
+SEEN_EVENTS = 5000
+_OUR_ACTIONS = re.compile(rf"^{t.ACTION_PREFIX}:")
+
+Deliver = Callable[[Event], Awaitable[Sequence[Card]]]
+
+
+class SlackListeners:
+    def __init__(
+        self,
+        directory: WorkspaceDirectory,
+        poster: SlackPoster,
+        store: RepositoryInstallationStore | None,
+        clock: Clock,
+        deliver: Deliver,
+    ) -> None:
+        self.directory = directory
+        self.poster = poster
+        self.store = store
+        self.clock = clock
+        self.deliver = deliver
+        self._seen: LRUCache[str, bool] = LRUCache(SEEN_EVENTS)
+
+    def register(self, app: AsyncApp) -> None:
+        app.middleware(self._dedupe)
+        app.command(COMMAND)(self._on_command)
+        app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(self._on_action)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("reaction_removed")(self._on_reaction)
+        app.event("team_join")(self._on_member_joined)
+        app.event("member_joined_channel")(self._on_member_joined)
+        app.event("app_home_opened")(self._on_home_opened)
+        app.event("app_uninstalled")(self._on_uninstalled)
+        app.event("tokens_revoked")(self._on_uninstalled)
+
+    async def _dedupe(self, body: dict[str, Any], response: BoltResponse, next: Any) -> BoltResponse:
+        """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num): count each event_id once."""
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and event_id:
+            if event_id in self._seen:
+                log.info("ignored a retried event", extra={"event": event_id})
+                return BoltResponse(status=200, body="")
+            self._seen[event_id] = True
+        await next()
+        return response
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # first, always: Slack's 3-second deadline
+        workspace = t.workspace_of(body)
+        try:
+            person = await self.directory.person(workspace, str(body.get("user_id", "")))
+            cards = await self.deliver(t.command_event(body, person, self.clock.now()))
+            await self.reply_privately(workspace, person.user_id, cards, respond)
+        except Exception:
+            log.exception("answering a slash command failed", extra={"tenant": workspace})
+            await respond(
+                text="Sorry — something went wrong on our side. Please try again.", response_type="ephemeral"
+            )
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        workspace = t.workspace_of(body)
+        user_id = str((body.get("user") or {}).get("id", ""))
+        person = await self.directory.person(workspace, user_id)
+        event = t.button_event(body, person, self.clock.now())
+        if event is None:
+            return
+        cards = await self.deliver(event)
+        container = body.get("container") or {}
+        in_dm = container.get("type") == "view" or str(container.get("channel_id", "")).startswith("D")
+        if not in_dm:
+            await self.reply_privately(workspace, user_id, cards, respond)
+            return
+        for card in cards:
+            if isinstance(card, FileCard):
+                await self.poster.file(workspace, user_id, card)
+            else:
+                await self.poster.dm(workspace, user_id, render(card))
+
+    async def _on_reaction(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        workspace = t.workspace_of(body)
+        user_id = str((body.get("event") or {}).get("user", ""))
+        bot_user = context.bot_user_id or await self.directory.bot_user(workspace)
+        if not user_id or user_id == bot_user:
+            return  # our own seeded reactions
+        if t.reaction_party(str((body.get("event") or {}).get("reaction", ""))) is None:
+            return  # not an answer: no users.info call for a 👍
+        person = await self.directory.person(workspace, user_id)
+        event = t.reaction_event(body, person, self.clock.now(), bot_user)
+        if event is not None and not event.user.is_bot:
+            await self.deliver(event)
+
+    async def _on_member_joined(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        workspace = t.workspace_of(body)
+        raw = (body.get("event") or {}).get("user")
+        person = None
+        if isinstance(raw, str) and raw:
+            person = await self.directory.person(workspace, raw)
+        bot_user = context.bot_user_id or await self.directory.bot_user(workspace)
+        event = t.member_joined_event(body, person, self.clock.now(), bot_user)
+        if event is not None and not event.user.is_bot:
+            await self.deliver(event)
+
+    async def _on_home_opened(self, body: dict[str, Any]) -> None:
+        workspace = t.workspace_of(body)
+        user_id = str((body.get("event") or {}).get("user", ""))
+        event = t.home_opened_event(body, await self.directory.person(workspace, user_id), self.clock.now())
+        if event is not None:
+            await self.deliver(event)
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        workspace = t.workspace_of(body)
+        if self.store is not None and workspace:
+            await self.store.async_delete_all(enterprise_id=None, team_id=workspace)
+            log.info("the app was uninstalled from a workspace", extra={"tenant": workspace})
+        self.directory.forget(workspace)
+
+    async def reply_privately(
+        self, workspace: str, user_id: str, cards: Sequence[Card], respond: AsyncRespond
+    ) -> None:
+        """The engine's reply to the actor: through response_url, ephemeral; files by DM, never in channel."""
+        for card in cards:
+            if isinstance(card, FileCard):
+                await self.poster.file(workspace, user_id, card)
+            message = render(card)
+            await respond(
+                text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+            )

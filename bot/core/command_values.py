@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.command_spec import CommandSpec, Kind, Option, UsageError
 from bot.core.model import WEEKDAYS
-from bot.core.schedule_math import zone
+from bot.core.schedule_math import MIN_WINDOW, zone
 
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$")
 _PLAIN_MENTION = re.compile(r"^@([A-Za-z0-9_.-]{1,64})$")
@@ -85,8 +85,9 @@ def parse_window(value: str) -> int:
     if not value or not match or not (match.group(1) or match.group(2)):
         raise ValueError(f"window {quote(value)} is not a duration; use e.g. 4h, 90m or until 13:00")
     minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
-    if not 15 <= minutes <= 23 * 60:
-        raise ValueError("the answer window must be between 15m and 23h")
+    shortest = int(MIN_WINDOW.total_seconds()) // 60
+    if not shortest <= minutes <= 23 * 60:
+        raise ValueError(f"the answer window must be between {shortest}m and 23h")
     return minutes
 
 

@@ -3,7 +3,8 @@
 Days are stepped as calendar dates in the team's zone, never as 24-hour jumps, so a DST change can neither
 skip nor double a post. A post time that falls in a spring-forward gap is read with the offset from before the
 gap (zoneinfo's fold=0), so 02:30 on Berlin's spring-forward day is posted at 03:30 CEST; one in a fall-back
-overlap resolves to its first occurrence.
+overlap resolves to its first occurrence. A close time that a gap-moved post would overtake (02:30 post,
+close "until 03:00" on that day) moves too, keeping at least MIN_WINDOW for answers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.model import TeamSettings
+
+#: The shortest answer window there is: `setup window` refuses less, and a post moved by a DST gap keeps it.
+MIN_WINDOW = timedelta(minutes=15)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -37,9 +41,10 @@ def post_at(settings: TeamSettings, d: date) -> datetime:
 
 
 def close_at(settings: TeamSettings, d: date) -> datetime:
+    posted = post_at(settings, d)
     if settings.close_time is not None:
-        return local_instant(d, settings.close_time, settings.timezone)
-    return post_at(settings, d) + timedelta(minutes=settings.window_minutes or 240)
+        return max(local_instant(d, settings.close_time, settings.timezone), posted + MIN_WINDOW)
+    return posted + timedelta(minutes=settings.window_minutes or 240)
 
 
 def next_post_date(settings: TeamSettings, after: date) -> date:

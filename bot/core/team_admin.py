@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 
 from bot.core import commands as c
 from bot.core.answers import AnswerService
@@ -12,9 +12,13 @@ from bot.core.messages import Card, Outcome, TextReply
 from bot.core.model import Team, TeamSettings
 from bot.core.ports import Repository
 from bot.core.posting import PostingService
-from bot.core.schedule_math import next_post
+from bot.core.schedule_math import MIN_WINDOW, next_post
 
 MAX_TEAM_NAME = 80
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
 
 
 class TeamAdmin:
@@ -57,12 +61,15 @@ class TeamAdmin:
     async def setup(self, event: CommandIssued, cmd: c.Setup, now: datetime) -> Card:
         team = await self.repo.get_team(event.channel)
         settings = self._settings(team, cmd)
-        if settings.close_time is not None and settings.close_time <= settings.post_time:
+        if settings.close_time is not None and _minutes(settings.close_time) - _minutes(settings.post_time) < (
+            MIN_WINDOW.total_seconds() // 60
+        ):
             spec = c.spec_for("setup")
             usage = f"\nUsage: `{self.prefix} {spec.usage()}`" if spec else ""
             return TextReply(
-                f"⚠️ The close time {settings.close_time:%H:%M} must be after the post time "
-                f"{settings.post_time:%H:%M}.{usage}"
+                f"⚠️ The close time {settings.close_time:%H:%M} must be at least "
+                f"{MIN_WINDOW.total_seconds() // 60:.0f} minutes after the post time {settings.post_time:%H:%M}."
+                f"{usage}"
             )
         name = (event.channel_name or (team.name if team else f"#{event.channel.channel_id}"))[:MAX_TEAM_NAME]
         upcoming = None if team and team.paused else next_post(settings, now)

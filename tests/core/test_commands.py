@@ -99,7 +99,7 @@ async def test_setup_pause_resume_post_now_and_audit(sqlite_repo: Repository) ->
     (reply,) = await h.command("setup time 10:00 tz Europe/Berlin window until 12:00")
     assert isinstance(reply, TextReply) and "is now a team" in reply.text
     (reply,) = await h.command("setup window until 09:00")
-    assert isinstance(reply, TextReply) and "must be after" in reply.text
+    assert isinstance(reply, TextReply) and "must be at least 15 minutes after" in reply.text
     (reply,) = await h.command("pause")
     team = await sqlite_repo.get_team(h.channel())
     assert team is not None and team.paused and team.next_post_at is None

@@ -8,7 +8,8 @@ import pytest
 
 from bot.core.messages import ScenarioCard
 from bot.core.ports import Repository
-from bot.core.schedule_math import local_date, post_at
+from bot.core.model import RoundState
+from bot.core.schedule_math import MIN_WINDOW, local_date, post_at
 from tests.fakes.harness import Harness
 
 CASES = [
@@ -55,3 +56,28 @@ def test_spring_gap_resolves_to_the_instant_after_the_gap() -> None:
     # and the day before / after keep their normal offsets
     assert post_at(settings, date(2026, 3, 28)) == datetime(2026, 3, 28, 1, 30, tzinfo=UTC)
     assert post_at(settings, date(2026, 3, 30)) == datetime(2026, 3, 30, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("tz", "before", "change", "post", "close"),
+    [
+        ("Europe/Berlin", date(2027, 3, 27), date(2027, 3, 28), "02:30", "03:00"),  # issue 12 item 3
+        ("America/New_York", date(2027, 3, 13), date(2027, 3, 14), "02:10", "03:00"),
+    ],
+)
+async def test_a_post_moved_by_the_gap_keeps_the_minimum_window(
+    sqlite_repo: Repository, tz: str, before: date, change: date, post: str, close: str
+) -> None:
+    """02:30 does not exist that night; the post lands at 03:30 local, after the 03:00 close — the close moves
+    with it (at least MIN_WINDOW), so the day is neither skipped nor revealed before anyone could answer."""
+    start = datetime.combine(before, datetime.min.time(), tzinfo=UTC) - timedelta(hours=12)
+    h = Harness.build(sqlite_repo, start)
+    await h.command(f"setup time {post} tz {tz} days daily window until {close}")
+    await h.run_until(start + timedelta(days=3), step=timedelta(minutes=5))
+    rounds = [await sqlite_repo.get_round(card.round_id) for _, card in h.scenario_posts()]
+    by_day = {r.local_date: r for r in rounds if r is not None}
+    assert change in by_day, f"the DST day {change} was skipped: {sorted(by_day)}"
+    rnd = by_day[change]
+    assert rnd.posted_at is not None
+    assert rnd.closes_at - rnd.posted_at >= MIN_WINDOW
+    assert rnd.state is RoundState.REVEALED

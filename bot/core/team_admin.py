@@ -61,9 +61,9 @@ class TeamAdmin:
     async def setup(self, event: CommandIssued, cmd: c.Setup, now: datetime) -> Card:
         team = await self.repo.get_team(event.channel)
         settings = self._settings(team, cmd)
-        if settings.close_time is not None and _minutes(settings.close_time) - _minutes(settings.post_time) < (
-            MIN_WINDOW.total_seconds() // 60
-        ):
+        if settings.close_time is not None and _minutes(settings.close_time) - _minutes(
+            settings.post_time
+        ) < (MIN_WINDOW.total_seconds() // 60):
             spec = c.spec_for("setup")
             usage = f"\nUsage: `{self.prefix} {spec.usage()}`" if spec else ""
             return TextReply(

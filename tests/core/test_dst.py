@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.messages import ScenarioCard
-from bot.core.ports import Repository
 from bot.core.model import RoundState
+from bot.core.ports import Repository
 from bot.core.schedule_math import MIN_WINDOW, local_date, post_at
 from tests.fakes.harness import Harness
 

@@ -243,6 +243,8 @@ class FakeSlack:
         self._rate_limits: dict[str, list[int]] = {}
         self._delays: dict[str, list[tuple[float, bool]]] = {}  # fault knob: slow(); (seconds, apply first)
         self._failures: dict[str, list[tuple[int, bool]]] = {}
+        #: Methods whose injected failures answer with a text/plain body, as a proxy or load balancer does.
+        self.plain_failures: set[str] = set()
         self._response_urls: dict[str, tuple[str, str, str]] = {}
         self._codes: dict[str, tuple[str, str]] = {}
         self._ts = itertools.count(1)
@@ -369,6 +371,13 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method and (team_id is None or c.team_id == team_id)]
 
     # Web API ------------------------------------------------------------------------------------------------
+    def _failure(self, method: str, status: int) -> web.Response:
+        if method in self.plain_failures:
+            return web.Response(
+                text="upstream connect error or disconnect/reset before headers", status=status
+            )
+        return web.json_response({"ok": False, "error": "internal_error"}, status=status)
+
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
         if request.method == "POST" and request.can_read_body:
@@ -416,11 +425,11 @@ class FakeSlack:
                 failure = None
             if failure is not None and not failure[1]:
                 status = failure[0]
-                return web.json_response({"ok": False, "error": "internal_error"}, status=status)
+                return self._failure(method, status)
             body = await self._dispatch(method, params, token, team_id)
             if failure is not None:
                 status = failure[0]
-                return web.json_response({"ok": False, "error": "internal_error"}, status=status)
+                return self._failure(method, status)
             if delay is not None and delay[1]:
                 await asyncio.sleep(delay[0])  # stored, but the answer arrives late (or never)
             return web.json_response({"ok": True, **body})

@@ -24,8 +24,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.blocks import home_view, render
-from bot.adapters.slack.client import web_client
+from bot.adapters.slack.client import api_error, web_client
 from bot.adapters.slack.directory import NotInstalled, WorkspaceDirectory
+from bot.adapters.slack.http_gate import SlackRequestGate, WithholdRequestBodies
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.listeners import COMMAND, SlackListeners
 from bot.adapters.slack.oauth_state import SignedStateStore
@@ -113,12 +114,17 @@ class SlackAdapter:
         self._sink: EventSink | None = None
         self._handler: AsyncSocketModeHandler | None = None
         self.delivered = 0
+        self._gate = SlackRequestGate(signing_secret) if mode == "http" and signing_secret else None
         self.directory = WorkspaceDirectory(client, installation_store, admin_users, retry_pause)
         self.poster = SlackPoster(self.directory, post_interval, history_limit)
         self.listeners = SlackListeners(
             self.directory, self.poster, installation_store, self._clock, self._deliver
         )
+        bolt_log = logging.getLogger("slack_bolt")
+        if not any(isinstance(f, WithholdRequestBodies) for f in bolt_log.filters):
+            bolt_log.addFilter(WithholdRequestBodies())
         self.app = AsyncApp(
+            logger=bolt_log,
             client=client,
             signing_secret=signing_secret,
             installation_store=installation_store,
@@ -199,7 +205,7 @@ class SlackAdapter:
                 auth = await self._base.auth_test()
             except SlackApiError as exc:
                 raise SlackSetupError(
-                    f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); check the token and reinstall."
+                    f"Slack refused SLACK_BOT_TOKEN ({api_error(exc)}); check the token and reinstall."
                 ) from None
             self.directory.adopt(str(auth["team_id"]), str(auth["user_id"]))
         if self.mode == "socket":
@@ -212,7 +218,7 @@ class SlackAdapter:
                 await self._handler.close_async()  # type: ignore[no-untyped-call]
                 self._handler = None
                 raise SlackSetupError(
-                    f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); it must be an app-level "
+                    f"Slack refused SLACK_APP_TOKEN ({api_error(exc)}); it must be an app-level "
                     "token (xapp-…) with connections:write."
                 ) from None
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
@@ -236,6 +242,10 @@ class SlackAdapter:
         return routes
 
     async def _http_dispatch(self, request: web.Request) -> web.Response:
+        if self._gate is not None:
+            refused = await self._gate.check(request)
+            if refused is not None:
+                return refused
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -28,6 +29,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 NOT_IDEMPOTENT = frozenset(
     {"chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal", "files.getUploadURLExternal"}
 )
+
+
+def api_error(exc: SlackApiError) -> str | None:
+    """The `error` field of a failed Web API call — or None when Slack (or a proxy in between) answered with
+    something that is not a JSON object, e.g. a 503 with a text/plain or HTML body."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict):
+        error = data.get("error")
+        return str(error) if error is not None else None
+    return None
 
 
 def _method(url: str) -> str:

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.blocks import SlackMessage
+from bot.adapters.slack.client import api_error
 from bot.adapters.slack.directory import WorkspaceDirectory
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.core.events import ChannelRef
@@ -81,7 +82,7 @@ class SlackPoster:
                 self._keyed[cache_key] = found
                 return found
             except SlackApiError as exc:
-                error = exc.response.get("error")
+                error = api_error(exc)
                 if error == "not_in_channel" and not joined:
                     joined = True
                     await self._join(client, channel)
@@ -112,7 +113,7 @@ class SlackPoster:
                 "the bot is not in channel %s and cannot join it (%s): someone in the channel should type "
                 "/invite @whos-responsible",
                 channel.channel_id,
-                exc.response.get("error"),
+                api_error(exc),
                 extra={"tenant": channel.workspace_id},
             )
             raise
@@ -136,7 +137,7 @@ class SlackPoster:
             try:
                 await client.reactions_add(channel=channel.channel_id, timestamp=ts, name=name)
             except SlackApiError as exc:
-                if exc.response.get("error") != "already_reacted":
+                if api_error(exc) != "already_reacted":
                     raise
 
     async def dm(self, workspace: str, user_id: str, message: SlackMessage) -> None:

@@ -180,3 +180,16 @@ async def test_a_private_channel_the_bot_is_not_in_fails_loudly_without_posting(
     assert ws.posts(CHANNEL) == [] and fake.calls_of("chat.postMessage") == []
     assert "/invite @whos-responsible" in caplog.text
     await adapter.stop()
+
+
+async def test_a_5xx_with_a_plain_text_body_is_retried_like_any_5xx(world: SlackWorld) -> None:
+    """Issue 12 item 7: a proxy's `503 text/plain` on chat.postMessage (after Slack stored the message) used to
+    raise AttributeError inside the retry path; now it is a 5xx like any other: history is read, no duplicate."""
+    fake = world.fake
+    await _setup(world)
+    fake.plain_failures.add("chat.postMessage")
+    fake.fail("chat.postMessage", 1, status=503, after_apply=True)
+    await world.tick_at(MONDAY.replace(hour=9, minute=30))
+    (post,) = world.posts()
+    assert [c.status for c in fake.calls_of("chat.postMessage")] == [503]
+    assert (await world.round_of(post)).state is RoundState.POSTED

@@ -21,13 +21,13 @@ from typing import Any, Concatenate, ParamSpec
 
 import discord
 import yarl
-from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import build_group
 from bot.adapters.discord.render import Rendered, render
+from bot.adapters.discord.tree import ResponsibilityTree, drift
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
@@ -135,7 +135,7 @@ class DiscordAdapter:
         self.connect_timeout = connect_timeout
         self._sink: EventSink | None = None
         self._client: discord.Client | None = None
-        self._tree: app_commands.CommandTree[discord.Client] | None = None
+        self._tree: ResponsibilityTree | None = None
         self._task: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
         self._ready = asyncio.Event()
@@ -200,7 +200,7 @@ class DiscordAdapter:
             plain = BotClient(**options)
             plain.identify_delay = self.identify_delay
             client = plain
-        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        tree = ResponsibilityTree(client)
         tree.add_command(build_group(self._on_command, self.services))
         self._tree = tree
         client.setup_hook = self._setup_hook  # type: ignore[method-assign]
@@ -246,6 +246,26 @@ class DiscordAdapter:
         if self.sync_commands and self._tree is not None:
             synced = await self._tree.sync()
             log.info("synced %d global application command(s)", len(synced))
+        else:
+            await self._check_registration()
+
+    async def _check_registration(self) -> None:
+        """One line when Discord's global copy of /responsibility differs from this code's (an old version's
+        registration next to the per-server copies `setup` makes): people would see stale options."""
+        if self._tree is None:
+            return
+        try:
+            registered = [c.to_dict() for c in await self._tree.fetch_commands()]
+        except discord.HTTPException as exc:
+            log.debug("could not read the registered commands (%s)", exc.status)
+            return
+        difference = drift(registered)
+        if difference is not None:
+            log.warning(
+                "Discord's registered /responsibility differs from this version (%s): start once with "
+                "DISCORD_SYNC_COMMANDS=true to re-register it, then set it back to false",
+                difference,
+            )
 
     async def stop(self) -> None:
         """Let handlers already running finish (an answer being stored, a receipt being sent), then close."""

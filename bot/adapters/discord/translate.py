@@ -164,6 +164,29 @@ def command_text(data: Mapping[str, Any]) -> str:
     return " ".join(w for w in words if w)
 
 
+def command_problem(data: Mapping[str, Any]) -> str | None:
+    """Why an app-command interaction cannot be read by the command table (with the usage line), or None.
+    discord.py would drop such an interaction unanswered; the adapter answers with this instead."""
+    name, options = _subcommand(data)
+    if not name:
+        return f"Pick one of the subcommands, e.g. `/{data.get('name') or 'responsibility'} help`."
+    spec = spec_for(name)
+    if spec is None:
+        return f"`{name}` is not a command any more. See `/responsibility help`."
+    usage = f"\nUsage: `/responsibility {spec.usage()}`"
+    given = {str(o.get("name")): o.get("value") for o in options}
+    for key, value in given.items():
+        option = spec.option(key)
+        if option is None:
+            return f"`{spec.name}` has no option `{key}`.{usage}"
+        if option.allowed and str(value).lower() not in option.allowed:
+            return f"`{key}` must be one of {', '.join(option.allowed)}.{usage}"
+    missing = [o.name for o in spec.options if o.required and given.get(o.name) in (None, "")]
+    if missing:
+        return f"`{spec.name}` needs `{missing[0]}`.{usage}"
+    return None
+
+
 def _role_names(user: discord.abc.User) -> list[str]:
     roles = getattr(user, "roles", None) or []
     return [r.name for r in roles]

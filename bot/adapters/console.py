@@ -101,6 +101,9 @@ class ConsoleAdapter:
         if user.user_id == self.viewer:
             self.show(card, "only visible to you")
 
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        return None  # the terminal always takes a post
+
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
         return list(self._reactions.get(post.message_id, []))
 

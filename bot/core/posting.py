@@ -4,10 +4,14 @@ whose worker vanished. A claim comes before the post, so restarts and instances 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from cachetools import LRUCache
 
 from bot.core.messages import OPTIONS, Button, ScenarioCard
 from bot.core.model import AnswerMode, Round, RoundState, Team
+from bot.core.ports import PostRefused
 from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RoundDeps, bounded
 from bot.core.schedule_math import close_at, following_post, local_date
 from bot.core.selection import choose_scenario
@@ -16,11 +20,32 @@ from content.schema import Scenario
 log = logging.getLogger(__name__)
 
 
+#: Rounds whose last post the platform refused (round id → the fix), so a refusal is logged once, not each tick.
+REFUSALS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    posted: bool
+    fix: str = ""  # set when the platform refused for a reason an admin must fix
+
+
+@dataclass(frozen=True, slots=True)
+class PostNow:
+    """What `post-now` did: posted | already (posted before) | skipped (the day's window passed) | busy
+    (another worker is posting it) | refused (an admin must act: `fix`) | failed (retried shortly)."""
+
+    status: str
+    round: Round | None = None
+    fix: str = ""
+
+
 class PostingService:
     def __init__(self, deps: RoundDeps, seed: int, flag_threshold: int) -> None:
         self.deps = deps
         self.seed = seed
         self.flag_threshold = flag_threshold
+        self._refused: LRUCache[int, str] = LRUCache(REFUSALS)
 
     async def post_due(self, now: datetime) -> tuple[int, int]:
         """Post every round due now. Teams are handled concurrently (bounded): a thousand teams due in the
@@ -73,7 +98,7 @@ class PostingService:
         if claimed is None:
             return False  # another worker (or an earlier run) has today's round
         self.deps.crash("after-claim")
-        return await self.publish(team, claimed, scenario)
+        return (await self.publish(team, claimed, scenario)).posted
 
     async def choose(self, team: Team, day: date) -> Scenario:
         history = await self.deps.repo.team_scenarios(team.id)
@@ -100,26 +125,35 @@ class PostingService:
             timezone=team.settings.timezone,
         )
 
-    async def publish(self, team: Team, rnd: Round, scenario: Scenario) -> bool:
+    async def publish(self, team: Team, rnd: Round, scenario: Scenario) -> Published:
+        """Post a claimed round once. A refusal that needs an admin (PostRefused) releases the lease, so the
+        round is tried again on the next tick — or at once by `post-now` — instead of waiting it out."""
         adapter = self.deps.adapters[team.channel.platform]
         card = self.scenario_card(team, rnd, scenario)
+        context = {"round_id": rnd.id, "team_id": team.id, "tenant": team.channel.workspace_id}
         try:
             post = await adapter.post_card(team.channel, card, f"round-{rnd.id}")
+        except PostRefused as refused:
+            self.deps.telemetry.platform_error(team.channel.platform, "post")
+            first = rnd.id not in self._refused
+            self._refused[rnd.id] = refused.fix
+            (log.warning if first else log.debug)(
+                "the platform refused round %s (%s): %s", rnd.id, refused.reason, refused.fix, extra=context
+            )
+            await self.deps.repo.set_round_state(rnd.id, RoundState.CLAIMED, RoundState.CLAIMED, None)
+            return Published(False, refused.fix)
         except Exception:
             self.deps.telemetry.platform_error(team.channel.platform, "post")
             log.exception(
-                "posting round %s failed; it will be retried when its lease runs out",
-                rnd.id,
-                extra={"round_id": rnd.id, "team_id": team.id, "tenant": team.channel.workspace_id},
+                "posting round %s failed; it will be retried when its lease runs out", rnd.id, extra=context
             )
-            return False
+            return Published(False)
         self.deps.crash("after-post")
+        self._refused.pop(rnd.id, None)
         await self.deps.repo.mark_posted(rnd.id, post.message_id, self.deps.clock.now())
         self.deps.telemetry.round_posted(team.channel.platform)
-        log.info(
-            "posted round %s to team %s", rnd.id, team.id, extra={"round_id": rnd.id, "team_id": team.id}
-        )
-        return True
+        log.info("posted round %s to team %s", rnd.id, team.id, extra=context)
+        return Published(True)
 
     async def recover_claims(self, now: datetime) -> int:
         """Claimed rounds whose worker vanished: post them (the adapter's idempotency key prevents a
@@ -142,15 +176,18 @@ class PostingService:
             if team is None or scenario is None:
                 await self.deps.repo.set_round_state(rnd.id, RoundState.CLAIMED, RoundState.SKIPPED, None)
                 continue
-            if await self.publish(team, rnd, scenario):
+            if (await self.publish(team, rnd, scenario)).posted:
                 recovered += 1
         return recovered
 
-    async def post_now(self, team: Team, now: datetime) -> Round | None:
-        """Admin's post-now: today's round, now, with the normal window from now (or until the close time)."""
+    async def post_now(self, team: Team, now: datetime) -> PostNow:
+        """Admin's post-now: today's round, now, with the normal window from now (or until the close time).
+        A round claimed earlier but not posted (the platform refused it, or a worker died) is tried again at
+        once, and the admin is told what actually happened."""
         day = local_date(now, team.settings.timezone)
-        if await self.deps.repo.round_on(team.id, day) is not None:
-            return None
+        existing = await self.deps.repo.round_on(team.id, day)
+        if existing is not None:
+            return await self._retry(team, existing, now)
         closes = close_at(team.settings, day)
         if team.settings.close_time is None or closes <= now:
             closes = now + timedelta(minutes=team.settings.window_minutes or 240)
@@ -159,10 +196,24 @@ class PostingService:
             team.id, day, scenario.id, scenario.topic, closes, now + LEASE, now
         )
         if rnd is None:
-            return None
+            return PostNow("busy")
         if team.next_post_date == day:
             await self.deps.repo.advance_team(team.id, day, following_post(team.settings, day))
-        await self.publish(team, rnd, scenario)
-        return await self.deps.repo.get_round(rnd.id)
+        return await self._outcome(rnd.id, await self.publish(team, rnd, scenario))
 
-    # Answers ---------------------------------------------------------------------------------------------
+    async def _retry(self, team: Team, rnd: Round, now: datetime) -> PostNow:
+        if rnd.state is not RoundState.CLAIMED:
+            return PostNow("skipped" if rnd.state is RoundState.SKIPPED else "already", rnd)
+        if now >= rnd.closes_at or not await self.deps.repo.take_lease(rnd.id, now, now + LEASE):
+            return PostNow("busy", rnd)  # another worker is posting it right now
+        fresh = await self.deps.repo.get_round(rnd.id)
+        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        if fresh is None or fresh.state is not RoundState.CLAIMED or scenario is None:
+            return PostNow("already", fresh)
+        return await self._outcome(rnd.id, await self.publish(team, fresh, scenario))
+
+    async def _outcome(self, round_id: int, published: Published) -> PostNow:
+        rnd = await self.deps.repo.get_round(round_id)
+        if published.posted:
+            return PostNow("posted", rnd)
+        return PostNow("refused" if published.fix else "failed", rnd, published.fix)

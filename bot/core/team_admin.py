@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, time
 
@@ -13,6 +14,8 @@ from bot.core.model import Team, TeamSettings
 from bot.core.ports import Repository
 from bot.core.posting import PostingService
 from bot.core.schedule_math import MIN_WINDOW, next_post
+
+log = logging.getLogger(__name__)
 
 MAX_TEAM_NAME = 80
 
@@ -71,6 +74,12 @@ class TeamAdmin:
                 f"{MIN_WINDOW.total_seconds() // 60:.0f} minutes after the post time {settings.post_time:%H:%M}."
                 f"{usage}"
             )
+        problem = await self._channel_problem(event)
+        if problem is not None:
+            return TextReply(
+                f"⚠️ I can't post in this channel yet: {problem} Nothing was saved — run `{self.prefix} setup` "
+                "again once that's done."
+            )
         name = (event.channel_name or (team.name if team else f"#{event.channel.channel_id}"))[:MAX_TEAM_NAME]
         upcoming = None if team and team.paused else next_post(settings, now)
         saved = await self.repo.save_team(event.channel, name, settings, upcoming, now)
@@ -83,6 +92,18 @@ class TeamAdmin:
             else " The team is paused; `resume` to restart."
         )
         return TextReply(f"✅ {saved.name} {verb}: {settings.describe()}.{when}", outcome=Outcome.TEAM_SAVED)
+
+    async def _channel_problem(self, event: CommandIssued) -> str | None:
+        """What keeps the bot from posting here, if anything. A check that itself fails (a network blip) does
+        not block setup: the first post will say so."""
+        adapter = self.posting.deps.adapters.get(event.channel.platform)
+        if adapter is None:
+            return None
+        try:
+            return await adapter.check_channel(event.channel)
+        except Exception:
+            log.warning("could not check the channel before setup", exc_info=True)
+            return None
 
     async def control(self, event: CommandIssued, cmd: c.Pause | c.Resume | c.PostNow, now: datetime) -> Card:
         team = await self.repo.get_team(event.channel)
@@ -103,12 +124,15 @@ class TeamAdmin:
         return await self.post_now(event, team, now)
 
     async def post_now(self, event: CommandIssued, team: Team, now: datetime) -> Card:
-        rnd = await self.posting.post_now(team, now)
-        await self.repo.add_audit(event.user, "post-now", team.name, now)
-        if rnd is None:
-            return TextReply("Today's scenario has already been posted in this channel.")
-        if rnd.message_id is None:
-            return TextReply(
-                "The platform did not accept the post just now; it will be retried in a minute or two."
-            )
-        return TextReply(f"📣 Posted today's scenario (round {rnd.id}).")
+        done = await self.posting.post_now(team, now)
+        await self.repo.add_audit(event.user, "post-now", f"{team.name}: {done.status}", now)
+        round_id = done.round.id if done.round else "?"
+        replies = {
+            "posted": f"📣 Posted today's scenario (round {round_id}).",
+            "already": "Today's scenario has already been posted in this channel.",
+            "skipped": "Today's round was skipped: its answer window had closed before it could be posted.",
+            "busy": "Today's scenario is being posted right now; it will appear in a moment.",
+            "refused": f"⚠️ I can't post in this channel: {done.fix} Then run `{self.prefix} post-now` again.",
+            "failed": "The platform did not accept the post just now; it will be retried in a minute or two.",
+        }
+        return TextReply(replies[done.status])

@@ -37,7 +37,9 @@ INVALID_SESSION, HELLO, HEARTBEAT_ACK = 9, 10, 11
 GUILDS, GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT = 1 << 0, 1 << 1, 1 << 8, 1 << 15
 PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 ADMINISTRATOR, MANAGE_GUILD = 1 << 3, 1 << 5
-EVERYDAY = (1 << 10) | (1 << 11) | (1 << 6) | (1 << 16)  # view, send, add reactions, read history
+EVERYDAY = (
+    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 6) | (1 << 16)
+)  # view, send, embed links, add reactions, read history (Discord's @everyone defaults)
 
 Json = dict[str, Any]
 
@@ -221,6 +223,8 @@ class FakeDiscord:
         self.reactions: dict[int, dict[str, list[int]]] = {}  # message → emoji → user ids in order
         self.dm_channels: dict[int, int] = {}  # user → DM channel
         self.global_commands: list[Json] = []
+        #: Channels the bot cannot see (no View Channel): every REST call on them gets 403 Missing Access.
+        self.hidden_channels: set[int] = set()
         self.guild_commands: dict[int, list[Json]] = {}
         self.command_syncs: list[int | None] = []  # None = global
         self.interactions: dict[int, Interaction] = {}
@@ -385,6 +389,19 @@ class FakeDiscord:
     def not_found(self, what: str, code: int) -> web.Response:
         return self.json({"message": f"Unknown {what}", "code": code}, status=404)
 
+    def missing_access(self) -> web.Response:
+        """Discord's answer for a channel the bot cannot see (documented JSON error code 50001)."""
+        return self.json({"message": "Missing Access", "code": 50001}, status=403)
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        guild = self.channel_guild(channel_id)
+        if guild is None:
+            return self.not_found("Channel", 10003)
+        if channel_id in self.hidden_channels:
+            return self.missing_access()
+        return self.json(guild.channel_dict(channel_id))
+
     def _routes(self) -> list[web.RouteDef]:
         p = API_PREFIX
         return [
@@ -395,6 +412,7 @@ class FakeDiscord:
             web.get(f"{p}/gateway/bot", self._gateway_bot),
             web.get(f"{p}/gateway", self._gateway_bot),
             web.post(f"{p}/users/@me/channels", self._open_dm),
+            web.get(f"{p}/channels/{{channel}}", self._get_channel),
             web.post(f"{p}/channels/{{channel}}/messages", self._create_message),
             web.get(f"{p}/channels/{{channel}}/messages", self._history),
             web.get(f"{p}/channels/{{channel}}/messages/{{message}}", self._get_message),
@@ -547,6 +565,8 @@ class FakeDiscord:
         channel_id = int(request.match_info["channel"])
         if not self._known_channel(channel_id):
             return self.not_found("Channel", 10003)
+        if channel_id in self.hidden_channels:
+            return self.missing_access()
         body, files = await self._body(request)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -571,6 +591,8 @@ class FakeDiscord:
         channel_id = int(request.match_info["channel"])
         if not self._known_channel(channel_id):
             return self.not_found("Channel", 10003)
+        if channel_id in self.hidden_channels:
+            return self.missing_access()
         limit = min(int(request.query.get("limit", "50")), 100)
         before = int(request.query.get("before", "0")) or None
         newest_first = [

@@ -446,8 +446,10 @@ class FakeSlack:
         return self.workspaces[team_id]
 
     def _channel(self, ws: Workspace, channel_id: str) -> Channel:
+        """As Slack does: a private channel the bot is not in does not exist for it (`channel_not_found`)."""
         channel = ws.channels.get(channel_id)
-        if channel is None:
+        hidden = channel is not None and channel.is_private and channel.im_user is None
+        if channel is None or (hidden and ws.bot_user_id not in channel.members):
             raise SlackApiFailure("channel_not_found")
         return channel
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.core.events import ChannelRef, PostRef, UserRef
 from bot.core.messages import Card
-from bot.core.ports import CollectedAnswer, EventSink
+from bot.core.ports import CollectedAnswer, EventSink, PostRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,8 @@ class RecordingAdapter:
     fail_posts: int = 0  # the next N post_card calls fail before posting
     fail_after_post: int = 0  # the next N post_card calls post, then fail (a crash before we learn the id)
     fail_collect: int = 0
+    #: Channels the bot may not post in (channel id → what an admin must do), as a private channel not invited.
+    refused_channels: dict[str, str] = field(default_factory=dict)
     sink: EventSink | None = None
     _counter: int = 0
 
@@ -55,6 +57,8 @@ class RecordingAdapter:
     async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
         if idempotency_key in self.by_key:
             return self.by_key[idempotency_key]
+        if channel.channel_id in self.refused_channels:
+            raise PostRefused("channel_not_found", self.refused_channels[channel.channel_id])
         if self.fail_posts:
             self.fail_posts -= 1
             raise PlatformDown("post failed")
@@ -79,6 +83,9 @@ class RecordingAdapter:
 
     async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         self.calls.append(Call("ephemeral", user.user_id, card))
+
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        return self.refused_channels.get(channel.channel_id)
 
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
         if self.fail_collect:

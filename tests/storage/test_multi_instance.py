@@ -175,6 +175,9 @@ class PlatformClient:
     async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         self.world.receipts += 1
 
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        return None
+
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
         self.attempts["collect"] += 1
         if self.trap.hit(COLLECT):

@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card, Outcome, ScenarioCard, TextReply
-from bot.core.ports import CollectedAnswer, EventSink
+from bot.core.ports import CollectedAnswer, EventSink, PostRefused
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,14 @@ def _tracked(
 
     functools.update_wrapper(run, handler)  # discord.py registers events by the function's name
     return run
+
+
+#: What a daily post needs in its channel (the invite URL asks for these server-wide).
+NEEDED = ("view_channel", "send_messages", "embed_links", "add_reactions", "read_message_history")
+PERMISSIONS_FIX = (
+    "give the bot View Channel, Send Messages, Embed Links, Add Reactions and Read Message History in this "
+    "channel (Edit Channel → Permissions → add the bot's role)."
+)
 
 
 class DiscordAdapter:
@@ -406,7 +414,10 @@ class DiscordAdapter:
         kwargs = _message_kwargs(render(card, footer_key=key))
         if reference is not None:
             kwargs["reference"] = reference
-        return await target.send(nonce=translate.nonce_for(channel.channel_id, key), **kwargs)
+        try:
+            return await target.send(nonce=translate.nonce_for(channel.channel_id, key), **kwargs)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PostRefused(f"{exc.status} {exc.code}", PERMISSIONS_FIX) from None
 
     async def post_card(self, channel: ChannelRef, card: Card, idempotency_key: str) -> PostRef:
         message = await self._post_once(channel, card, idempotency_key)
@@ -440,6 +451,21 @@ class DiscordAdapter:
     async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         """Discord has ephemeral messages only as interaction responses; outside one, a DM is private."""
         await self.send_dm(user, card)
+
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        """Before setup: the bot must see the channel and have what a post needs there."""
+        try:
+            found = await self.client.fetch_channel(int(channel.channel_id))
+        except (discord.Forbidden, discord.NotFound):
+            return PERMISSIONS_FIX
+        guild = getattr(found, "guild", None)
+        me = guild.me if guild is not None else None
+        if me is None or not isinstance(found, discord.abc.GuildChannel):
+            return None  # no cached member to check against: the first post will tell
+        allowed = found.permissions_for(me)
+        if not all(getattr(allowed, name) for name in NEEDED):
+            return PERMISSIONS_FIX
+        return None
 
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
         """Every answer reaction on the post (public API: the message, then each reaction's users)."""

@@ -294,6 +294,9 @@ class SlackAdapter:
     async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         await self.poster.ephemeral(channel, user.user_id, render(card))
 
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        return await self.poster.check_channel(channel)
+
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:
         workspace = post.channel.workspace_id
         client = await self.directory.client(workspace)

@@ -18,10 +18,32 @@ from bot.adapters.slack.directory import WorkspaceDirectory
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.core.events import ChannelRef
 from bot.core.messages import FileCard
+from bot.core.ports import PostRefused
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+INVITE = (
+    "someone in the channel should type `/invite @whos-responsible` (a private channel needs an invitation)."
+)
+#: Web API errors on a post that only a person can fix; each maps to what they should do.
+REFUSALS = {
+    "channel_not_found": INVITE,
+    "not_in_channel": INVITE,
+    "is_archived": "the channel is archived; unarchive it or run setup in another channel.",
+    "restricted_action": "a workspace setting stops the bot from posting here; ask a workspace admin.",
+    "restricted_action_read_only_channel": "the channel is read-only for apps; pick another channel.",
+    "team_access_not_granted": "the app is not granted access to this workspace; reinstall it.",
+}
+
+
+def refusal(exc: SlackApiError) -> PostRefused | None:
+    """The PostRefused a Web API error means, or None when retrying may still work."""
+    error = api_error(exc) or ""
+    fix = REFUSALS.get(error)
+    return PostRefused(error, fix) if fix else None
+
+
 #: Posts found or made under a key, so a retry of the same step costs no history call.
 KEYED = 10_000
 
@@ -87,6 +109,9 @@ class SlackPoster:
                     joined = True
                     await self._join(client, channel)
                     continue
+                refused = refusal(exc)
+                if refused is not None:
+                    raise refused from None
                 if exc.response.status_code not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise
                 # Per attempt at DEBUG: the caller logs a final failure once, with its round.
@@ -116,7 +141,32 @@ class SlackPoster:
                 api_error(exc),
                 extra={"tenant": channel.workspace_id},
             )
-            raise
+            raise PostRefused(api_error(exc) or "not_in_channel", INVITE) from None
+
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        """Before setup: can the bot post here? Joins a public channel it is not in yet."""
+        if channel.channel_id.startswith("D"):
+            return "run setup in a channel, not in a direct message."
+        client = await self.directory.client(channel.workspace_id)
+        try:
+            info = (await client.conversations_info(channel=channel.channel_id)).get("channel") or {}
+        except SlackApiError as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            return refused.fix
+        if info.get("is_im") or info.get("is_mpim"):
+            return "run setup in a channel, not in a direct message."
+        if info.get("is_archived"):
+            return REFUSALS["is_archived"]
+        if not info.get("is_member"):
+            if info.get("is_private"):
+                return INVITE
+            try:
+                await self._join(client, channel)
+            except PostRefused as refused:
+                return refused.fix
+        return None
 
     async def _find_keyed(
         self, client: AsyncWebClient, channel_id: str, thread_ts: str | None, key: str

@@ -4,7 +4,15 @@ Adapters and `storage/` implement these; the core depends on nothing else (tests
 """
 
 from bot.core.ports.faults import CrashHook, no_crash
-from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter
+from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter, PostRefused
 from bot.core.ports.storage import Repository
 
-__all__ = ["CollectedAnswer", "CrashHook", "EventSink", "PlatformAdapter", "Repository", "no_crash"]
+__all__ = [
+    "CollectedAnswer",
+    "CrashHook",
+    "EventSink",
+    "PlatformAdapter",
+    "PostRefused",
+    "Repository",
+    "no_crash",
+]

@@ -24,6 +24,17 @@ class CollectedAnswer:
     choice: Party
 
 
+class PostRefused(Exception):
+    """The platform refused a post for a reason that retrying will not fix until someone acts: the bot is not
+    in a private channel, cannot see the channel, or it is archived. `fix` says what to do, in the platform's
+    own words (`/invite @whos-responsible`, a Discord permission); it is shown to the admin as it is."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
 class PlatformAdapter(Protocol):
     """Explicit async methods, so a missing one is a type error rather than a runtime surprise."""
 
@@ -48,6 +59,11 @@ class PlatformAdapter(Protocol):
 
     async def send_ephemeral(self, channel: ChannelRef, user: UserRef, card: Card) -> None:
         """A message only `user` sees (or a DM where the platform has no ephemeral messages)."""
+        ...
+
+    async def check_channel(self, channel: ChannelRef) -> str | None:
+        """None when the bot can post (and seed reactions) in the channel — joining a public one if it must;
+        otherwise what an admin has to do first, as a sentence (setup refuses with it)."""
         ...
 
     async def collect_answers(self, post: PostRef) -> Sequence[CollectedAnswer]:

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.core.events import ChannelRef, Event
 from bot.core.messages import Card, RevealCard, ScenarioCard, TextReply
 from bot.core.model import RoundState
-from bot.core.ports import Repository
+from bot.core.ports import PostRefused, Repository
 from content.schema import Party
 from tests.adapters.slack.conftest import CHANNEL, MONDAY, TEAM, SlackWorld, slack_settings
 from tests.fakes.clock import FakeClock
@@ -175,10 +174,10 @@ async def test_a_private_channel_the_bot_is_not_in_fails_loudly_without_posting(
         settings, slack_repo, clock=FakeClock(MONDAY), post_interval=0, retry_pause=0
     )
     await adapter.start(_no_events)
-    with pytest.raises(SlackApiError):
+    with pytest.raises(PostRefused) as refused:
         await adapter.post_card(ChannelRef("slack", TEAM, CHANNEL), CARD, "round-41")
     assert ws.posts(CHANNEL) == [] and fake.calls_of("chat.postMessage") == []
-    assert "/invite @whos-responsible" in caplog.text
+    assert "/invite @whos-responsible" in refused.value.fix
     await adapter.stop()
 
 

@@ -22,6 +22,7 @@ import logging
 import math
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from bot.config import Settings
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import ChannelRef
 from bot.core.model import TeamSettings
+from bot.core.rounds import TickReport
 from bot.core.schedule_math import post_at
 from content.loader import load_bundle
 from storage.sqlite import SqliteRepository
@@ -95,78 +97,106 @@ def _windows(times: list[float], start: float) -> tuple[int, int]:
     return sum(1 for n in per.values() if n >= DISCORD_PER_SECOND), len(per)
 
 
-async def run(quick: bool) -> Result:
+@dataclass
+class _Tick:
+    """What one fan-out tick left behind, for the figures."""
+
+    fs: FakeSlack
+    fd: FakeDiscord
+    slack_channels: list[ChannelRef]
+    discord_channels: list[ChannelRef]
+    teams: int
+    report: TickReport
+    started: float
+    actual: float
+    posted_rounds: int
+    warnings: dict[str, int]
+
+
+def _adapters(
+    fs: FakeSlack, fd: FakeDiscord, repo: SqliteRepository, clock: FakeClock
+) -> tuple[SlackAdapter, DiscordAdapter]:
+    slack = SlackAdapter.from_settings(
+        Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            slack_api_base_url=fs.api_url,
+            slack_mode="http",
+            slack_signing_secret=SecretStr(fs.signing_secret),
+            slack_client_id=fs.client_id,
+            slack_client_secret=SecretStr(fs.client_secret),
+            slack_state_secret=SecretStr("bench-state-secret-0123456789"),
+        ),
+        repo,
+        clock=clock,
+    )  # fmt: skip  (production pacing: one post per second per channel, 1 s jitter on a 429)
+    discord_adapter = DiscordAdapter(
+        SecretStr(fd.token), api_base_url=fd.rest_url, gateway_url=fd.gateway_url, clock=clock
+    )
+    return slack, discord_adapter
+
+
+async def _tick(quick: bool, tmp: str) -> _Tick:
     teams = 200 if quick else 1000
     n_slack = teams // 2
-    n_discord = teams - n_slack
     clock = FakeClock(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
     settings = TeamSettings()
     due = (MONDAY, post_at(settings, MONDAY))
+    fs = await FakeSlack().start()
+    fd = await FakeDiscord().start()
+    repo = await SqliteRepository.open(str(Path(tmp) / "fanout.db"))
+    slack: SlackAdapter | None = None
+    discord_adapter: DiscordAdapter | None = None
+    counter = _Count()
+    quiet = logging.getLogger("discord")
+    old_level = quiet.level
+    try:
+        slack_channels = await _slack_world(fs, repo, n_slack)
+        discord_channels = _discord_world(fd, teams - n_slack)
+        created = clock.now() - timedelta(days=7)
+        for i in range(teams):  # interleaved, as teams set up over time would be
+            pool = slack_channels if i % 2 == 0 else discord_channels
+            channel = pool[i // 2] if i // 2 < len(pool) else None
+            if channel is not None:
+                await repo.save_team(channel, f"team {i}", settings, due, created)
+        slack, discord_adapter = _adapters(fs, fd, repo, clock)
+        engine = Engine(
+            repo, load_bundle(), clock, {"slack": slack, "discord": discord_adapter}, EngineConfig(seed=1)
+        )
+        await slack.start(engine.handle)
+        await discord_adapter.start(engine.handle)
+        quiet.setLevel(logging.ERROR)  # discord.py warns on every 429; the fake counts them instead
+        logging.getLogger("bot").addHandler(counter)
+        fs.enforce_post_rate(SLACK_POST_INTERVAL)
+        fd.enforce_global_limit(DISCORD_PER_SECOND)
+        started = now()
+        report = await asyncio.wait_for(engine.tick(), WITHIN)
+        actual = now() - started
+        posted_rounds = int(await repo.db.fetchval("SELECT COUNT(*) FROM rounds WHERE state = 'posted'"))
+    finally:
+        logging.getLogger("bot").removeHandler(counter)
+        if discord_adapter is not None:
+            await discord_adapter.stop()
+        if slack is not None:
+            await slack.stop()
+        quiet.setLevel(old_level)
+        await repo.close()
+        await fs.stop()
+        await fd.stop()
+    return _Tick(fs, fd, slack_channels, discord_channels, teams, report, started, actual, posted_rounds,
+                 dict(counter.seen))  # fmt: skip
+
+
+async def run(quick: bool) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-        fs = await FakeSlack().start()
-        fd = await FakeDiscord().start()
-        repo = await SqliteRepository.open(str(Path(tmp) / "fanout.db"))
-        slack: SlackAdapter | None = None
-        discord_adapter: DiscordAdapter | None = None
-        counter = _Count()
-        quiet = logging.getLogger("discord")
-        old_level = quiet.level
-        try:
-            slack_channels = await _slack_world(fs, repo, n_slack)
-            discord_channels = _discord_world(fd, n_discord)
-            created = clock.now() - timedelta(days=7)
-            for i in range(teams):  # interleaved, as teams set up over time would be
-                pool = slack_channels if i % 2 == 0 else discord_channels
-                channel = pool[i // 2] if i // 2 < len(pool) else None
-                if channel is not None:
-                    await repo.save_team(channel, f"team {i}", settings, due, created)
-            slack = SlackAdapter.from_settings(
-                Settings(  # type: ignore[call-arg]
-                    _env_file=None,
-                    slack_api_base_url=fs.api_url,
-                    slack_mode="http",
-                    slack_signing_secret=SecretStr(fs.signing_secret),
-                    slack_client_id=fs.client_id,
-                    slack_client_secret=SecretStr(fs.client_secret),
-                    slack_state_secret=SecretStr("bench-state-secret-0123456789"),
-                ),
-                repo,
-                clock=clock,
-            )  # fmt: skip  (production pacing: one post per second per channel, 1 s jitter on a 429)
-            discord_adapter = DiscordAdapter(
-                SecretStr(fd.token),
-                api_base_url=fd.rest_url,
-                gateway_url=fd.gateway_url,
-                clock=clock,
-            )
-            engine = Engine(
-                repo, load_bundle(), clock, {"slack": slack, "discord": discord_adapter}, EngineConfig(seed=1)
-            )
-            await slack.start(engine.handle)
-            await discord_adapter.start(engine.handle)
-            quiet.setLevel(logging.ERROR)  # discord.py warns on every 429; the fake counts them instead
-            logging.getLogger("bot").addHandler(counter)
+        return _result(await _tick(quick, tmp))
 
-            fs.enforce_post_rate(SLACK_POST_INTERVAL)
-            fd.enforce_global_limit(DISCORD_PER_SECOND)
-            started = now()
-            report = await asyncio.wait_for(engine.tick(), WITHIN)
-            actual = now() - started
-            posted_rounds = await repo.db.fetchval("SELECT COUNT(*) FROM rounds WHERE state = 'posted'")
-        finally:
-            logging.getLogger("bot").removeHandler(counter)
-            if discord_adapter is not None:
-                await discord_adapter.stop()
-            if slack is not None:
-                await slack.stop()
-            quiet.setLevel(old_level)
-            await repo.close()
-            await fs.stop()
-            await fd.stop()
 
+def _result(t: _Tick) -> Result:
+    fs, fd, teams, actual = t.fs, t.fd, t.teams, t.actual
+    n_slack, n_discord = len(t.slack_channels), len(t.discord_channels)
     # Posts and reactions, as the platforms saw them.
-    slack_posts = [fs.workspaces[c.workspace_id].posts(c.channel_id) for c in slack_channels]
-    discord_posts = [fd.channel_messages(int(c.channel_id)) for c in discord_channels]
+    slack_posts = [fs.workspaces[c.workspace_id].posts(c.channel_id) for c in t.slack_channels]
+    discord_posts = [fd.channel_messages(int(c.channel_id)) for c in t.discord_channels]
     emoji = set(PARTY_EMOJI.values())
     slack_names = set(ANSWER_REACTIONS)
     duplicates = sum(max(0, len(p) - 1) for p in slack_posts + discord_posts)
@@ -177,14 +207,14 @@ async def run(quick: bool) -> Result:
         if not all(fd.bot.id in fd.reactions.get(int(m["id"]), {}).get(e, []) for e in emoji)
     )  # fmt: skip
     missing = sum(1 for p in slack_posts + discord_posts if not p)
-    lost = max(missing, teams - int(posted_rounds))
+    lost = max(missing, teams - t.posted_rounds)
 
     # The ideal, from the requests the adapters needed (the fakes' logs).
-    first = fd.accepted[0][0] if fd.accepted else started
+    first = fd.accepted[0][0] if fd.accepted else t.started
     discord_requests = len(fd.accepted)
     discord_ideal = max(0, math.ceil(discord_requests / DISCORD_PER_SECOND) - 1)
     discord_done = (fd.accepted[-1][0] - first) if fd.accepted else 0.0
-    full, used = _windows([t for t, _, _ in fd.accepted], first)
+    full, used = _windows([at for at, _, _ in fd.accepted], first)
     busiest = max((len(p) for p in slack_posts), default=0)
     slack_ideal = max(0, busiest - 1) * SLACK_POST_INTERVAL
     slack_calls = Counter(c.method for c in fs.calls if c.status != 429 and c.team_id is not None)
@@ -195,12 +225,12 @@ async def run(quick: bool) -> Result:
     kinds = Counter(_route_kind(m, p) for _, m, p in fd.accepted)
     per_post = ", ".join(f"{k} {v / max(1, n_discord):g}" for k, v in sorted(kinds.items()))
     ok = ratio >= 0.9 and duplicates == 0 and lost == 0 and unseeded == 0
-    problems = f"; warnings: {dict(counter.seen)}" if counter.seen else ""
+    problems = f"; warnings: {t.warnings}" if t.warnings else ""
     return Result(
         "fanout", round(ratio, 3), "ideal ÷ actual", round(ideal, 2), round(ratio, 3),
         "ideal ÷ actual ≥ 0.9, zero duplicates, zero lost posts", ok,
         f"{teams} teams ({n_slack} Slack in {math.ceil(n_slack / CHANNELS_PER_WORKSPACE)} workspaces, "
-        f"{n_discord} Discord); tick {actual:.2f} s (posted {report.posted}), ideal {ideal:.0f} s; "
+        f"{n_discord} Discord); tick {actual:.2f} s (posted {t.report.posted}), ideal {ideal:.0f} s; "
         f"Discord {discord_requests} requests ({discord_requests / max(1, n_discord):g}/post: {per_post}), "
         f"last at {discord_done:.2f} s, {fd.global_429s} global 429s, {full}/{used} windows full; "
         f"Slack {slack_requests / max(1, n_slack):g} requests/post, {len(fs.post_rate_429s)} 429s; "

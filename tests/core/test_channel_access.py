@@ -3,6 +3,7 @@ reason an admin must fix is retried at once by `post-now`, with the admin told t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import TextReply
@@ -14,7 +15,7 @@ MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 INVITE = "type `/invite @bot` in the channel."
 
 
-def _text(replies: list[object]) -> str:
+def _text(replies: Sequence[object]) -> str:
     (reply,) = replies
     assert isinstance(reply, TextReply)
     return reply.text

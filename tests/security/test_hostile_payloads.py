@@ -195,8 +195,11 @@ def test_discord_translators_never_raise(
 @given(data=st.one_of(json_values, mutated(DISCORD["interaction_setup_admin"]["d"]["data"])))
 def test_discord_command_text_never_raises(data: Any) -> None:
     """`interaction.data` is kept raw by discord.py: the translator sees whatever Discord sent."""
-    text = dt.command_text(data if isinstance(data, dict) else {"options": data})
+    raw = data if isinstance(data, dict) else {"options": data}
+    text = dt.command_text(raw)
     assert isinstance(text, str) and text.strip()
+    problem = dt.command_problem(raw)  # the tree's pre-check reads the same raw data
+    assert problem is None or problem.strip()
 
 
 @given(raw=st.one_of(st.text(max_size=300), st.sampled_from(NASTY)), key=st.text(max_size=300))

@@ -66,7 +66,8 @@ def emoji_party(emoji: discord.PartialEmoji) -> Party | None:
     """The answer a reaction stands for (skin tones aside), or None for any other emoji."""
     if emoji.id is not None:
         return None  # a custom emoji, even one named `cloud`
-    return EMOJI_PARTY.get(_SKIN_TONES.sub("", emoji.name or ""))
+    name = emoji.name if isinstance(emoji.name, str) else ""  # a malformed payload may carry anything
+    return EMOJI_PARTY.get(_SKIN_TONES.sub("", name))
 
 
 def reaction_event(

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,10 +30,14 @@ if TYPE_CHECKING:
     from content.loader import ContentBundle
 
 GENERAL = "general"
-GENERAL_WEIGHT = 0.75  # a general entry's score when a service is named
+GENERAL_WEIGHT = 0.5  # a general entry's score when a service is named
 SPECIFIC_WEIGHT = 0.92  # a service's entry when no service is named: the general model wins a near tie
-THRESHOLD = 0.55  # answer only at or above this confidence
-FULL_MARGIN = 0.3  # beating the best other-party entry by this share of the score counts as fully clear
+THRESHOLD = 0.9  # answer only at or above this confidence
+MIN_COVERAGE = 0.4  # …and only when the best entry covers this much of the question (unknown words count)
+#: Logistic calibration of the confidence (fit on the tuning rows only; see bench/lookup_fit.py).
+CAL_BIAS, CAL_COVERAGE, CAL_MARGIN = 5.21, 0.18, 1.11
+PHRASE_BONUS = 0.15
+FALLBACK_COVERAGE = 0.5  # below this, a named service's own entries do not explain the question: try all  # per phrasing of 2+ words found whole in the question (at most two count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,16 @@ class LookupResult:
         return tuple(e for e in self.closest if e is not self.answer)[:3]
 
 
+def _phrases(entry: MatrixEntry) -> frozenset[tuple[str, ...]]:
+    """The entry's control name and phrasings of two or more terms, as term sequences."""
+    seqs = (tuple(terms(text)) for text in (entry.control, *entry.keywords))
+    return frozenset(seq for seq in seqs if 2 <= len(seq) <= 4)
+
+
+def _ngrams(query: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(query[i : i + n]) for n in (2, 3, 4) for i in range(len(query) - n + 1)}
+
+
 def _doc(entry: MatrixEntry) -> list[str]:
     control = terms(entry.control)
     phrasings = [t for k in entry.keywords for t in terms(k)]
@@ -97,12 +112,17 @@ class Lookup:
         self.finder = ServiceFinder(self.matrix.services, self.known)
         self.index = TermIndex([_doc(e) for e in entries])
         self._service_of = [e.service for e in entries]
+        self._phrases = [_phrases(e) for e in entries]
         self.see_also_index = SeeAlsoIndex(self._scenarios, self._lessons, self.finder)
         self._built = True
 
     def service_label(self, service_id: str) -> str:
         service = self._services.get(service_id)
         return service.name if service else service_id
+
+    def service_kind(self, service_id: str) -> str:
+        service = self._services.get(service_id)
+        return service.model.value if service else "unknown"
 
     def service_names(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.matrix.services)
@@ -128,8 +148,7 @@ class Lookup:
         named = self.finder.find(question)
         services = tuple(s for s in named.services if s.id != GENERAL)
         rest = " ".join(named.rest)
-        query = terms(rest, self.known)
-        hits = self._rank(query, {s.id for s in services})
+        hits, query = self._ranked(services, rest)
         first = services[0] if services else None
         base = LookupResult(
             first, None, tuple(h.entry for h in hits[:5] if h.score > 0), rest, self.service_names(),
@@ -138,15 +157,33 @@ class Lookup:
         if not hits or hits[0].score <= 0:
             return base
         best = hits[0]
-        confidence = self._confidence(hits, query)
+        coverage, margin = self.features(hits, query)
+        confidence = calibrated(coverage, margin) if coverage >= MIN_COVERAGE else round(coverage / 2, 3)
         if confidence < THRESHOLD:
             return _replace(base, confidence=confidence)
         service = self._services.get(best.entry.service, first)
         see = self.see_also_index.find(query, best.entry.service)
         return _replace(base, service=service, answer=best.entry, confidence=confidence, see_also=see)
 
-    def _rank(self, query: list[str], named: set[str]) -> list[Hit]:
+    def ranked(self, question: str) -> tuple[list[Hit], list[str]]:
+        """Every candidate entry by score, and the question's terms (for calibration and debugging)."""
+        if not self._built:
+            self._build()
+        named = self.finder.find(question)
+        return self._ranked(tuple(s for s in named.services if s.id != GENERAL), " ".join(named.rest))
+
+    def _ranked(self, services: tuple[ServiceInfo, ...], rest: str) -> tuple[list[Hit], list[str]]:
+        query = terms(rest, self.known)
+        hits = self._rank(query, {s.id for s in services})
+        if services and (not hits or self.index.coverage(hits[0].position, query) < FALLBACK_COVERAGE):
+            hits = self._rank(query, set(), prefer={s.id for s in services})
+        return hits, query
+
+    def _rank(self, query: list[str], named: set[str], prefer: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
+        """Entries by score. `named`: only those services (and general). `prefer`: all entries compete,
+        the preferred services' at full weight (a question that names one service but asks about another)."""
         scores = self.index.scores(query)
+        grams = _ngrams(query)
         hits: list[Hit] = []
         for i, entry in enumerate(self.matrix.entries):
             svc = self._service_of[i]
@@ -155,17 +192,26 @@ class Lookup:
                     continue
                 weight = GENERAL_WEIGHT if svc == GENERAL else 1.0
             else:
-                weight = 1.0 if svc == GENERAL else SPECIFIC_WEIGHT
+                weight = 1.0 if svc == GENERAL or svc in prefer else SPECIFIC_WEIGHT
+            if grams and scores[i] > 0:
+                weight *= 1 + PHRASE_BONUS * min(2, len(grams & self._phrases[i]))
             hits.append(Hit(entry, float(scores[i]) * weight, i))
         hits.sort(key=lambda h: -h.score)
         return hits
 
-    def _confidence(self, hits: list[Hit], query: list[str]) -> float:
+    def features(self, hits: list[Hit], query: list[str]) -> tuple[float, float]:
+        """How much of the question the best entry covers, and by what share of its score it beats the
+        best entry of another party."""
         best = hits[0]
         coverage = self.index.coverage(best.position, query)
         rival = next((h.score for h in hits[1:] if h.entry.party != best.entry.party), 0.0)
-        margin = (best.score - rival) / best.score
-        return round(coverage * (0.5 + 0.5 * min(1.0, margin / FULL_MARGIN)), 3)
+        return coverage, (best.score - rival) / best.score
+
+
+def calibrated(coverage: float, margin: float) -> float:
+    """P(the party is right), a logistic fit of the two features on the tuning rows (bench/lookup_fit.py)."""
+    z = CAL_BIAS + CAL_COVERAGE * coverage + CAL_MARGIN * math.log(margin + 0.01)
+    return round(1 / (1 + math.exp(-z)), 3)
 
 
 def _replace(result: LookupResult, **changes: object) -> LookupResult:

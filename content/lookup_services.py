@@ -24,14 +24,27 @@ class Named:
     rest: tuple[str, ...]
 
 
+#: Two services named together that mean a third: "an EKS cluster on Fargate" is EKS on Fargate.
+COMBINED = {
+    frozenset({"eks", "fargate"}): "eks-fargate",
+    frozenset({"ecs", "fargate"}): "fargate",
+    frozenset({"ecs", "ec2"}): "ecs-ec2",
+    frozenset({"rds", "rds-custom"}): "rds-custom",
+}
+
+
 class ServiceFinder:
     def __init__(self, services: list[ServiceInfo], ordinary_words: frozenset[str]) -> None:
         self._aliases: dict[tuple[str, ...], ServiceInfo] = {}
+        self._by_id = {s.id: s for s in services}
+        self._extra: dict[tuple[str, ...], tuple[str, ...]] = {}  # alias words that also say *what* is asked
         for service in services:
+            core = set(words(f"{service.id.replace('-', ' ')} {service.name} aws amazon"))
             for name in (service.id, service.id.replace("-", " "), service.name, *service.aliases):
                 toks = tuple(words(name))
                 if toks and toks not in self._aliases:
                     self._aliases[toks] = service
+                    self._extra[toks] = tuple(t for t in toks if t not in core)
         self._longest = max(len(a) for a in self._aliases)
         alias_words = {w for a in self._aliases for w in a}
         self._single = {a[0]: s for a, s in self._aliases.items() if len(a) == 1 and len(a[0]) >= 4}
@@ -47,6 +60,7 @@ class ServiceFinder:
             if hit is not None:
                 n, service = hit
                 found.append((i, service))
+                rest.extend(self._extra[tuple(toks[i : i + n])])
                 i += n
                 continue
             fuzzy = self._fuzzy(toks[i])
@@ -59,7 +73,15 @@ class ServiceFinder:
         for _, service in sorted(found, key=lambda f: f[0]):
             if service not in services:
                 services.append(service)
-        return Named(tuple(services), tuple(rest))
+        return Named(self._combine(services), tuple(rest))
+
+    def _combine(self, services: list[ServiceInfo]) -> tuple[ServiceInfo, ...]:
+        ids = {s.id for s in services}
+        for pair, combined in COMBINED.items():
+            if pair <= ids and combined in self._by_id:
+                services = [s for s in services if s.id not in pair]
+                services.insert(0, self._by_id[combined])
+        return tuple(services)
 
     def _alias_at(self, toks: list[str], i: int) -> tuple[int, ServiceInfo] | None:
         for n in range(min(self._longest, len(toks) - i), 0, -1):

@@ -23,9 +23,11 @@ STOP = frozenset(
     which what whats responsible responsibility responsibilities handles handle handling owns own owner job
     task when how should shall must can could would will i we us our ours my me you your it its this that
     these those there their them they amazon aws service services using use uses used if as so about into
-    from up than then also just any all need needs needed make makes sure take takes care part side thing
+    from up than then also just any all need needs needed make makes sure take takes care thing
     things whether anything something someone somebody please tell know mean look looks like question
-    yes no not get gets got have has had keep keeps kept run runs running done doing""".split()
+    yes no not get gets got have has had keep keeps kept done doing decide decides deciding
+    decided supposed pay pays attention deal deals dealing ensure ensures ensuring makes making made care
+    cares person people's whose team us amazon's then which one ones really actually""".split()
 )
 
 #: Whole phrases rewritten before the words are split (longest first): jargon that means one thing.
@@ -104,9 +106,7 @@ SYNONYMS: dict[str, str] = {
     "fix": "patch",
     "guest": "os",
     "snapshot": "backup",
-    "kms": "encrypt",
-    "cmk": "encrypt",
-    "sse": "encrypt",
+    "cmk": "kms",
     "decrypt": "encrypt",
     "cipher": "encrypt",
     "ssl": "tls",
@@ -160,10 +160,10 @@ SYNONYMS: dict[str, str] = {
     "camera": "physic",
     "facil": "datacent",
     "datacent": "datacent",
-    "staff": "user",
-    "employe": "user",
     "peopl": "user",
-    "workforc": "user",
+    "run": "oper",
+    "oper": "oper",
+    "operat": "oper",
     "password": "credenti",
     "passwd": "credenti",
     "credenti": "credenti",
@@ -200,6 +200,13 @@ SYNONYMS: dict[str, str] = {
     "educ": "train",
     "instal": "patch",
     "ha": "resili",
+    "behind": "underli",
+    "underli": "underli",
+    "beneath": "underli",
+    "under": "underli",
+    "gpus": "hardwar",
+    "gpu": "hardwar",
+    "hardwar": "hardwar",
     "throttl": "throttl",
     "quota": "throttl",
 }

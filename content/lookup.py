@@ -37,7 +37,8 @@ MIN_COVERAGE = 0.4  # …and only when the best entry covers this much of the qu
 #: Logistic calibration of the confidence (fit on the tuning rows only; see bench/lookup_fit.py).
 CAL_BIAS, CAL_COVERAGE, CAL_MARGIN = 5.21, 0.18, 1.11
 PHRASE_BONUS = 0.15
-FALLBACK_COVERAGE = 0.5  # below this, a named service's own entries do not explain the question: try all  # per phrasing of 2+ words found whole in the question (at most two count)
+FALLBACK_COVERAGE = 0.5  # below this, a named service's own entries do not explain the question: try all
+OTHER_WEIGHT = 0.7  # …and then another service's entry competes at this weight  # per phrasing of 2+ words found whole in the question (at most two count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +150,11 @@ class Lookup:
         services = tuple(s for s in named.services if s.id != GENERAL)
         rest = " ".join(named.rest)
         hits, query = self._ranked(services, rest)
-        first = services[0] if services else None
-        base = LookupResult(
-            first, None, tuple(h.entry for h in hits[:5] if h.score > 0), rest, self.service_names(),
-            0.0, question, services,
-        )  # fmt: skip
+        first = services[0] if services else (named.services[0] if named.services else None)
+        closest = tuple(h.entry for h in hits[:5] if h.score > 0) or tuple(
+            e for s in services for e in self.entries_for(s.id)
+        )[:5]
+        base = LookupResult(first, None, closest, rest, self.service_names(), 0.0, question, services)
         if not hits or hits[0].score <= 0:
             return base
         best = hits[0]
@@ -191,8 +192,10 @@ class Lookup:
                 if svc != GENERAL and svc not in named:
                     continue
                 weight = GENERAL_WEIGHT if svc == GENERAL else 1.0
+            elif prefer:
+                weight = 1.0 if svc in prefer else (GENERAL_WEIGHT if svc == GENERAL else OTHER_WEIGHT)
             else:
-                weight = 1.0 if svc == GENERAL or svc in prefer else SPECIFIC_WEIGHT
+                weight = 1.0 if svc == GENERAL else SPECIFIC_WEIGHT
             if grams and scores[i] > 0:
                 weight *= 1 + PHRASE_BONUS * min(2, len(grams & self._phrases[i]))
             hits.append(Hit(entry, float(scores[i]) * weight, i))

@@ -200,6 +200,7 @@ SYNONYMS: dict[str, str] = {
     "educ": "train",
     "instal": "patch",
     "ha": "resili",
+    "respons": "respond",
     "behind": "underli",
     "underli": "underli",
     "beneath": "underli",

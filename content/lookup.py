@@ -151,9 +151,10 @@ class Lookup:
         rest = " ".join(named.rest)
         hits, query = self._ranked(services, rest)
         first = services[0] if services else (named.services[0] if named.services else None)
-        closest = tuple(h.entry for h in hits[:5] if h.score > 0) or tuple(
-            e for s in services for e in self.entries_for(s.id)
-        )[:5]
+        closest = (
+            tuple(h.entry for h in hits[:5] if h.score > 0)
+            or tuple(e for s in services for e in self.entries_for(s.id))[:5]
+        )
         base = LookupResult(first, None, closest, rest, self.service_names(), 0.0, question, services)
         if not hits or hits[0].score <= 0:
             return base
@@ -180,7 +181,9 @@ class Lookup:
             hits = self._rank(query, set(), prefer={s.id for s in services})
         return hits, query
 
-    def _rank(self, query: list[str], named: set[str], prefer: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
+    def _rank(
+        self, query: list[str], named: set[str], prefer: frozenset[str] | set[str] = frozenset()
+    ) -> list[Hit]:
         """Entries by score. `named`: only those services (and general). `prefer`: all entries compete,
         the preferred services' at full weight (a question that names one service but asks about another)."""
         scores = self.index.scores(query)

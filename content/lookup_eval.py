@@ -73,13 +73,21 @@ def read_questions(path: Path) -> list[Question]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalFileError(f"{path}: cannot be read: {exc}") from None
-    rows = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")]
+    rows = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")
+    ]
     out: list[Question] = []
     for n, row in _split(rows):
         if row[0] == "question":
             continue
-        if len(row) != 4 or row[1] not in ("aws", "customer", "shared", UNSURE) or row[3] not in ("tune", "holdout"):
-            raise EvalFileError(f"{path}:{n}: expected question, party, entries, split (tab-separated): {row!r}")
+        if (
+            len(row) != 4
+            or row[1] not in ("aws", "customer", "shared", UNSURE)
+            or row[3] not in ("tune", "holdout")
+        ):
+            raise EvalFileError(
+                f"{path}:{n}: expected question, party, entries, split (tab-separated): {row!r}"
+            )
         out.append(Question(row[0], row[1], tuple(row[2].split()), row[3], n))
     if not out:
         raise EvalFileError(f"{path}: no questions")
@@ -130,5 +138,7 @@ def report(graded: list[Graded], show_misses: bool = True) -> list[str]:
         for g in graded:
             if g.outcome != RIGHT:
                 want = f"{g.question.party} {g.question.entries[0] if g.question.entries else ''}".strip()
-                lines.append(f"  {g.outcome:<17} line {g.question.line}: {g.question.text!r} → {g.answered or '-'} (want {want})")
+                lines.append(
+                    f"  {g.outcome:<17} line {g.question.line}: {g.question.text!r} → {g.answered or '-'} (want {want})"
+                )
     return lines

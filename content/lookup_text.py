@@ -230,7 +230,7 @@ def rewrite_phrases(text: str) -> str:
 @lru_cache(maxsize=8192)
 def term(word: str) -> str:
     """One word's index term: its stem, then the synonym table."""
-    stem = _STEMMER.stemWord(word)
+    stem = str(_STEMMER.stemWord(word))
     return SYNONYMS.get(stem, SYNONYMS.get(word, stem))
 
 

@@ -11,13 +11,13 @@ from datetime import datetime
 from bot.core import commands as c
 from bot.core.events import CommandIssued, Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
+from bot.core.lookup_reply import lookup_reply
 from bot.core.messages import (
     Button,
     Card,
     FileCard,
     HomeCard,
     LeaderboardCard,
-    LookupCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -29,7 +29,7 @@ from bot.core.practice import Practice
 from bot.core.rounds import RoundService
 from bot.core.schedule_math import local_date, next_post
 from content.loader import ContentBundle
-from content.lookup import Lookup
+from content.lookup import Lookup, index_for
 
 log = logging.getLogger(__name__)
 
@@ -226,21 +226,7 @@ class CommandRunner:
         return HomeCard(stats, tuple(boards), stats.course)
 
     def lookup(self, service: str, control: str) -> Card:
-        result = self.lookup_index.lookup(service, control)
-        if result.service is None:
-            known = ", ".join(result.known_services)
-            return TextReply(f"I don't know the service {service!r}. Known services: {known}.")
-        if result.answer is not None:
-            e = result.answer
-            label = self.lookup_index.service_label(e.service)
-            return LookupCard(label, e.control, e.party, e.reason, e.reference)
-        closest = "\n".join(f"• {e.control} ({e.service}) → {e.party.value}" for e in result.closest)
-        if not result.control_text.strip():
-            return TextReply(f"What about {result.service.name}? Its entries:\n{closest}")
-        return TextReply(
-            f"I'm not sure which control you mean for {result.service.name}, so I won't guess. "
-            f"Closest entries:\n{closest}"
-        )
+        return lookup_reply(index_for(self.content), f"{service} {control}")
 
     async def flag(self, user: UserRef, scenario_id: str, reason: str, now: datetime) -> Card:
         if scenario_id not in self.content.scenarios:

@@ -38,6 +38,9 @@ MIN_COVERAGE = 0.4  # …and only when the best entry covers this much of the qu
 CAL_BIAS, CAL_COVERAGE, CAL_MARGIN = 5.21, 0.18, 1.11
 PHRASE_BONUS = 0.15
 FALLBACK_COVERAGE = 0.5  # below this, a named service's own entries do not explain the question: try all
+SPECIFIC_COVERAGE = (
+    0.5  # a named service's entry covering this much of the question outranks every general one
+)
 OTHER_WEIGHT = 0.7  # …and then another service's entry competes at this weight  # per phrasing of 2+ words found whole in the question (at most two count)
 
 
@@ -177,6 +180,15 @@ class Lookup:
     def _ranked(self, services: tuple[ServiceInfo, ...], rest: str) -> tuple[list[Hit], list[str]]:
         query = terms(rest, self.known)
         hits = self._rank(query, {s.id for s in services})
+        specific = [h for h in hits if h.entry.service != GENERAL]
+        if (
+            services
+            and specific
+            and specific[0].score > 0
+            and self.index.coverage(specific[0].position, query) >= SPECIFIC_COVERAGE
+        ):
+            # the named service's own control explains the question: it beats the general entries
+            hits = specific + [h for h in hits if h.entry.service == GENERAL]
         if services and (not hits or self.index.coverage(hits[0].position, query) < FALLBACK_COVERAGE):
             hits = self._rank(query, set(), prefer={s.id for s in services})
         return hits, query

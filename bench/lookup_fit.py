@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from content.loader import load_bundle
-from content.lookup import GENERAL, index_for
+from content.lookup import index_for
 from content.lookup_eval import UNSURE, read_questions
-from content.lookup_text import terms
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "content" / "lookup_questions.tsv"
 
@@ -56,7 +55,6 @@ def main() -> None:
         sel = (p >= lo) & (p < hi)
         if sel.any():
             print(f"confidence {lo:.2f}-{min(hi, 1):.2f}: n={int(sel.sum()):3} right {y[sel].mean():.0%}")
-    _ = GENERAL, terms  # the same pipeline the lookup uses
 
 
 if __name__ == "__main__":

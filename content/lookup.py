@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from content.lookup_bm25 import TermIndex
@@ -165,10 +165,10 @@ class Lookup:
         coverage, margin = self.features(hits, query)
         confidence = calibrated(coverage, margin) if coverage >= MIN_COVERAGE else round(coverage / 2, 3)
         if confidence < THRESHOLD:
-            return _replace(base, confidence=confidence)
+            return replace(base, confidence=confidence)
         service = self._services.get(best.entry.service, first)
         see = self.see_also_index.find(query, best.entry.service)
-        return _replace(base, service=service, answer=best.entry, confidence=confidence, see_also=see)
+        return replace(base, service=service, answer=best.entry, confidence=confidence, see_also=see)
 
     def ranked(self, question: str) -> tuple[list[Hit], list[str]]:
         """Every candidate entry by score, and the question's terms (for calibration and debugging)."""
@@ -230,12 +230,6 @@ def calibrated(coverage: float, margin: float) -> float:
     """P(the party is right), a logistic fit of the two features on the tuning rows (bench/lookup_fit.py)."""
     z = CAL_BIAS + CAL_COVERAGE * coverage + CAL_MARGIN * math.log(margin + 0.01)
     return round(1 / (1 + math.exp(-z)), 3)
-
-
-def _replace(result: LookupResult, **changes: object) -> LookupResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
 
 
 _INDEXES: dict[int, tuple[weakref.ref[ContentBundle], Lookup]] = {}

@@ -167,7 +167,7 @@ class Lookup:
         if confidence < THRESHOLD:
             return replace(base, confidence=confidence)
         service = self._services.get(best.entry.service, first)
-        see = self.see_also_index.find(query, best.entry.service)
+        see = self.see_also_index.find(query, best.entry.service, best.entry.party.value)
         return replace(base, service=service, answer=best.entry, confidence=confidence, see_also=see)
 
     def ranked(self, question: str) -> tuple[list[Hit], list[str]]:

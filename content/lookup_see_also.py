@@ -21,30 +21,32 @@ class SeeAlso:
 
 class SeeAlsoIndex:
     def __init__(self, scenarios: tuple[Scenario, ...], lessons: tuple[Lesson, ...], finder: ServiceFinder):
-        self._items: list[tuple[SeeAlso, str | None]] = []
+        self._items: list[tuple[SeeAlso, str | None, str | None]] = []  # item, service id, party
         docs: list[list[str]] = []
         for s in scenarios:
             named = finder.find(s.service).services
-            self._items.append(
-                (SeeAlso("scenario", s.id, _first_sentence(s.prompt)), named[0].id if named else None)
-            )
+            item = SeeAlso("scenario", s.id, _first_sentence(s.prompt))
+            self._items.append((item, named[0].id if named else None, s.answer.value))
             docs.append(terms(s.prompt) * 2 + terms(s.explanation) + [f"topic-{s.topic}"])
         for lesson in lessons:
-            self._items.append((SeeAlso("lesson", lesson.id, lesson.title), None))
+            self._items.append((SeeAlso("lesson", lesson.id, lesson.title), None, None))
             docs.append(terms(lesson.title) * 2 + terms(lesson.body))
         self._index = TermIndex(docs) if docs else None
 
-    def find(self, query: list[str], service_id: str, limit: int = 2) -> tuple[SeeAlso, ...]:
-        """The best scenarios on the answer's service (any lesson) that cover most of the question."""
+    def find(self, query: list[str], service_id: str, party: str, limit: int = 2) -> tuple[SeeAlso, ...]:
+        """The best scenarios on the answer's service with the same answer (and any lesson) that cover most
+        of the question."""
         if self._index is None or not query:
             return ()
         scores = self._index.scores(query)
         order = sorted(range(len(self._items)), key=lambda i: -float(scores[i]))
         found: list[SeeAlso] = []
         for i in order[:20]:
-            item, item_service = self._items[i]
+            item, item_service, item_party = self._items[i]
             if scores[i] <= 0 or len(found) >= limit:
                 break
+            if item_party not in (party, None):
+                continue
             if item.kind == "scenario" and item_service not in (service_id, None) and service_id != "general":
                 continue
             if self._index.coverage(i, query) >= MIN_COVERAGE:

@@ -248,8 +248,14 @@ def terms(text: str, known: frozenset[str] = frozenset()) -> list[str]:
 
 def correct(word: str, known: frozenset[str]) -> str:
     """The closest known word when it is close enough (one or two slips in a long word), else the word."""
-    best = process.extractOne(word, known, scorer=fuzz.ratio, score_cutoff=84)
+    best = process.extractOne(word, _in_order(known), scorer=fuzz.ratio, score_cutoff=84)
     return str(best[0]) if best else word
+
+
+@lru_cache(maxsize=8)
+def _in_order(known: frozenset[str]) -> tuple[str, ...]:
+    """A fixed order, so that a tie between two corrections goes the same way in every process."""
+    return tuple(sorted(known))
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from bot.adapters.console import ConsoleAdapter
     from bot.demo import AnswerSource
 
-from content.loader import SHIPPED, ContentBundle, ContentError, load_bundle, load_scenario_file
-from content.lookup import Lookup
+from content.loader import ContentBundle, ContentError, load_bundle, load_scenario_file
 
 
 def _settings() -> object:
@@ -115,48 +114,22 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from content.loader import load_matrix
+    from bot.lookup_cli import run_eval, run_question
 
     try:
-        matrix = load_matrix(SHIPPED / "matrix.yaml")
+        content = load_bundle()
     except ContentError as exc:
         print(f"respbot: content error: {exc}", file=sys.stderr)
         return 1
-    index = Lookup(matrix)
-    result = index.lookup(args.service, " ".join(args.control))
-    if result.service is None:
-        message = f"Unknown service {args.service!r}. Known services: {', '.join(result.known_services)}"
-        if args.json:
-            print(json.dumps({"error": "unknown service", "known_services": list(result.known_services)}))
-        else:
-            print(message, file=sys.stderr)
-        return 1
-    if result.answer is None:
-        closest = [
-            {"service": e.service, "control": e.control, "party": e.party.value} for e in result.closest
-        ]
-        if args.json:
-            print(
-                json.dumps({"error": "no confident match", "service": result.service.id, "closest": closest})
-            )
-        else:
-            print(
-                f"Not sure which control you mean for {result.service.name}. Closest entries:",
-                file=sys.stderr,
-            )
-            for e in result.closest:
-                print(f"  - {e.control} ({e.service}): {e.party.value}", file=sys.stderr)
-        return 1
-    e = result.answer
-    payload = {"service": e.service, "control": e.control, "party": e.party.value, "reason": e.reason,
-               "reference": e.reference}  # fmt: skip
-    if args.json:
-        print(json.dumps(payload))
-    else:
+    if args.eval:
+        return run_eval(content, Path(args.eval), verbose=args.verbose)
+    if not args.question:
         print(
-            f"{index.service_label(e.service)} — {e.control}: {e.party.value.upper()}\n{e.reason}\n{e.reference}"
+            "respbot: lookup needs a question, e.g. respbot lookup who patches the database on rds",
+            file=sys.stderr,
         )
-    return 0
+        return 2
+    return run_question(content, " ".join(args.question), as_json=args.json)
 
 
 def cmd_content_validate(args: argparse.Namespace) -> int:
@@ -301,10 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--db", help="keep progress in this DATABASE_URL (default: a temporary file)")
     learn.set_defaults(func=cmd_learn)
 
-    lookup = sub.add_parser("lookup", help="who is responsible for a control on a service")
-    lookup.add_argument("service", help='e.g. ec2, "Amazon RDS", lambda, general')
-    lookup.add_argument("control", nargs="*", help='e.g. "patch the guest operating system"')
+    lookup = sub.add_parser("lookup", help="who is responsible? ask in plain words (exit 1 when not sure)")
+    lookup.add_argument(
+        "question", nargs="*", help='e.g. who patches the database on rds  (or: ec2 "patch the guest os")'
+    )
     lookup.add_argument("--json", action="store_true", help="print JSON")
+    lookup.add_argument(
+        "--eval", metavar="FILE", help="score a file of questions (tests/content/lookup_questions.tsv)"
+    )
+    lookup.add_argument("--verbose", action="store_true", help="with --eval: list every miss")
     lookup.set_defaults(func=cmd_lookup)
 
     content = sub.add_parser("content", help="content tools")
@@ -340,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `respbot lookup --eval … | head`: the reader left; no traceback for that
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from content.schema import Lesson, Matrix, Scenario, ScenarioPack
+from content.schema import Lesson, Matrix, MatrixPart, Scenario, ScenarioPack
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -79,14 +79,40 @@ def load_scenario_file(path: Path) -> ScenarioPack:
 
 
 def load_matrix(path: Path) -> Matrix:
-    matrix = _validate(Matrix, _read_yaml(path), path, "entries")
-    known = {s.id for s in matrix.services}
-    for entry in matrix.entries:
-        if entry.service not in known:
-            raise ContentError(
-                path, f"entry {entry.control!r}", "service", f"unknown service {entry.service!r}"
-            )
-    return matrix
+    """`matrix.yaml` plus every file in the `matrix/` folder beside it (more services and entries)."""
+    parts = [(path, _validate(MatrixPart, _read_yaml(path), path, "entries"))]
+    parts += [
+        (p, _validate(MatrixPart, _read_yaml(p), p, "entries")) for p in _yaml_files(path.with_suffix(""))
+    ]
+    services: dict[str, Path] = {}
+    keys: dict[str, Path] = {}
+    for file, part in parts:
+        for service in part.services:
+            if service.id in services:
+                raise ContentError(
+                    file, f"service {service.id!r}", "id", f"also defined in {services[service.id]}"
+                )
+            services[service.id] = file
+    for file, part in parts:
+        for entry in part.entries:
+            if entry.service not in services:
+                raise ContentError(
+                    file, f"entry {entry.control!r}", "service", f"unknown service {entry.service!r}"
+                )
+            if entry.key in keys:
+                raise ContentError(
+                    file, f"entry {entry.control!r}", "control", f"repeats {entry.key} ({keys[entry.key]})"
+                )
+            keys[entry.key] = file
+    return _validate(
+        Matrix,
+        {
+            "services": [s for _, part in parts for s in part.services],
+            "entries": [e for _, part in parts for e in part.entries],
+        },
+        path,
+        "entries",
+    )
 
 
 def load_lesson(path: Path) -> Lesson:

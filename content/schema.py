@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -94,17 +96,32 @@ class MatrixEntry(_Strict):
     party: Party
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
     reference: str
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)  # the phrasings people use for this control
+    reviewed: date  # when someone last checked the entry against AWS's documentation
+    expires: date | None = None  # re-check by then (a feature in preview, a changing default)
 
     @field_validator("reference")
     @classmethod
     def _aws_docs_only(cls, ref: str) -> str:
         return _check_reference(ref)
 
+    @property
+    def key(self) -> str:
+        """Stable short id, `service:control-slug` (button values, the eval file, --json)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.control.lower()).strip("-")
+        return f"{self.service}:{slug[:48].rstrip('-')}"
+
 
 class Matrix(_Strict):
     services: list[ServiceInfo] = Field(min_length=1)
     entries: list[MatrixEntry] = Field(min_length=1)
+
+
+class MatrixPart(_Strict):
+    """One matrix file: `matrix.yaml` or a file in `matrix/`; the loader joins them into one Matrix."""
+
+    services: list[ServiceInfo] = Field(default_factory=list)
+    entries: list[MatrixEntry] = Field(default_factory=list)
 
 
 class CheckQuestion(_Strict):

@@ -105,6 +105,9 @@ def render_text(card: Card) -> str:
                 f"🔎 {card.service} — {card.control}: {opt.emoji} {opt.label}",
                 card.reason,
                 f"📖 {card.reference}",
+                card.note,
+                *(f"See also {s}" for s in card.see_also),
+                "Not what you meant?" if card.buttons else "",
             ]
         case FileCard():
             lines = [f"📎 {card.title}: {card.filename} ({len(card.content.splitlines())} lines)"]

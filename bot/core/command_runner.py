@@ -14,14 +14,15 @@ from bot.core.admin_reports import AdminReports
 from bot.core.boards import Boards
 from bot.core.command_spec import CommandSpec
 from bot.core.events import CommandIssued, UserRef
-from bot.core.messages import Button, Card, LookupCard, TextReply
+from bot.core.lookup_reply import lookup_reply
+from bot.core.messages import Button, Card, TextReply
 from bot.core.model import Team
 from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
 from bot.core.practice import Practice
 from bot.core.team_admin import TeamAdmin
 from content.loader import ContentBundle
-from content.lookup import Lookup
+from content.lookup import index_for
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ class CommandRunner:
         self.reports = reports
         self.onboarding = onboarding
         self.practice = practice
-        self.lookup_index = Lookup(content.matrix)
         self.prefix = prefix
 
     async def run(self, event: CommandIssued, now: datetime) -> list[Card]:
@@ -131,21 +131,7 @@ class CommandRunner:
         return teams[0] if len(teams) == 1 else None
 
     def lookup(self, service: str, control: str) -> Card:
-        result = self.lookup_index.lookup(service, control)
-        if result.service is None:
-            known = ", ".join(result.known_services)
-            return TextReply(f"I don't know the service {service!r}. Known services: {known}.")
-        if result.answer is not None:
-            e = result.answer
-            label = self.lookup_index.service_label(e.service)
-            return LookupCard(label, e.control, e.party, e.reason, e.reference)
-        closest = "\n".join(f"• {e.control} ({e.service}) → {e.party.value}" for e in result.closest)
-        if not result.control_text.strip():
-            return TextReply(f"What about {result.service.name}? Its entries:\n{closest}")
-        return TextReply(
-            f"I'm not sure which control you mean for {result.service.name}, so I won't guess. "
-            f"Closest entries:\n{closest}"
-        )
+        return lookup_reply(index_for(self.content), f"{service} {control}")
 
     async def flag(self, user: UserRef, scenario_id: str, reason: str, now: datetime) -> Card:
         if scenario_id not in self.content.scenarios:

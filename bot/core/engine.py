@@ -23,6 +23,7 @@ from bot.core.events import (
     HomeOpened,
     MemberJoined,
 )
+from bot.core.lookup_reply import lookup_entry_reply
 from bot.core.messages import Card, TextReply, party_value
 from bot.core.onboarding import Onboarding
 from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
@@ -33,6 +34,7 @@ from bot.core.rounds import RoundDeps, TickReport
 from bot.core.team_admin import TeamAdmin
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
+from content.lookup import index_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -166,6 +168,8 @@ class Engine:
             return [await self.commands.flag(event.user, event.value, "flagged with the button", now)]
         if event.action == "forget-confirm":
             return [await self.commands.forget(event.user, confirmed=True)]
+        if event.action == "lookup":
+            return [lookup_entry_reply(index_for(self.content), event.value)]
         return []
 
     async def tick(self) -> TickReport:

@@ -180,6 +180,9 @@ class LookupCard:
     party: Party
     reason: str
     reference: str
+    note: str = ""  # e.g. "no service named: the general model"
+    see_also: tuple[str, ...] = ()  # "scenario X — …" lines that explain the same thing
+    buttons: tuple[Button, ...] = ()  # "not what you meant?": other entries, action "lookup"
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,12 +58,17 @@ def test_lookup_json_answers_from_the_matrix() -> None:
     run = respbot("lookup", "Amazon RDS", "database engine patching", "--json")
     payload = json.loads(run.stdout)
     assert payload["party"] == "aws" and set(payload) == {
+        "question",
         "service",
         "control",
         "party",
+        "confidence",
         "reason",
         "reference",
+        "alternatives",
     }
+    run = respbot("lookup", "who", "encrypts", "data", "in", "s3", "--json")
+    assert run.returncode == 0 and json.loads(run.stdout)["service"] == "s3"
 
 
 def test_lookup_unknown_service_and_unmatched_control_exit_1() -> None:
@@ -72,7 +77,17 @@ def test_lookup_unknown_service_and_unmatched_control_exit_1() -> None:
     run = respbot("lookup", "ec2", "banana smoothie", "--json")
     assert run.returncode == 1
     payload = json.loads(run.stdout)
-    assert payload["error"] == "no confident match" and payload["closest"]
+    assert payload["party"] is None and payload["service"] == "ec2" and payload["alternatives"]
+
+
+def test_lookup_eval_prints_the_figures(tmp_path: Path) -> None:
+    run = respbot("lookup", "--eval", "tests/content/lookup_questions.tsv")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "holdout" in run.stdout and run.stdout.strip().splitlines()[-1].startswith("OK: right")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("question\tparty\tentries\tsplit\nwho patches rds\tmaybe\t\ttune\n", encoding="utf-8")
+    run = respbot("lookup", "--eval", str(bad))
+    assert run.returncode == 1 and "bad.tsv:2" in run.stderr
 
 
 def test_content_validate_reports_counts_and_rejects_a_broken_pack(tmp_path: Path) -> None:

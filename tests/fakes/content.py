@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from content.loader import ContentBundle
 from content.schema import (
     CheckQuestion,
@@ -68,6 +70,7 @@ def small_bundle(count: int = 12, lessons: int = 3) -> ContentBundle:
                 reason="You manage the guest OS on EC2.",
                 reference=REF,
                 keywords=["patch", "guest os", "operating system"],
+                reviewed=date(2026, 11, 30),
             ),
             MatrixEntry(
                 service="rds",
@@ -76,6 +79,7 @@ def small_bundle(count: int = 12, lessons: int = 3) -> ContentBundle:
                 reason="RDS patches the engine in maintenance windows.",
                 reference=REF,
                 keywords=["patch", "database engine", "engine"],
+                reviewed=date(2026, 11, 30),
             ),
         ],
     )

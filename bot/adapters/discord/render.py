@@ -235,12 +235,14 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
         case LookupCard():
             party = option_for(card.party)
-            embed = _embed(
-                f"{card.service}: {card.control}",
-                f"**{party.emoji} {party.label}** — {card.reason}",
-                fields=[("Reference", card.reference, False)] if card.reference else (),
+            fields = [("Reference", card.reference, False)] if card.reference else []
+            fields += [("See also", "\n".join(card.see_also), False)] if card.see_also else []
+            fields += [("Not what you meant?", "Pick one below.", False)] if card.buttons else []
+            body = f"**{party.emoji} {party.label}** — {card.reason}" + (
+                f"\n{card.note}" if card.note else ""
             )
-            return Rendered(embeds=(embed,))
+            embed = _embed(f"{card.service}: {card.control}", body, fields=fields)
+            return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
         case FileCard():
             text = markdown(f"**{card.title}**" + (f"\n{card.comment}" if card.comment else ""))
             return Rendered(content=clip(text, CONTENT), file=(card.filename, card.content.encode("utf-8")))

@@ -328,6 +328,9 @@ def _lookup(card: LookupCard) -> SlackMessage:
         section(f"*{party.label}* {party.emoji} — {esc(card.reason)}"),
         context(link(card.reference, "AWS documentation")),
     ]
+    extra = ([esc(card.note)] if card.note else []) + [f"See also {esc(s)}" for s in card.see_also]
+    blocks += [context(" · ".join(extra))] if extra else []
+    blocks += [context("Not what you meant?"), *actions(card.buttons)] if card.buttons else []
     return message(f"{card.service} {card.control}: {party.label}", blocks)
 
 

@@ -37,26 +37,34 @@ def tokens(s: Scenario) -> set[str]:
     return set(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", s.prompt.lower())) | {f"__level{s.difficulty}"}
 
 
+class NaiveBayes:
+    """Multinomial naive Bayes with Laplace smoothing over a prompt's word set."""
+
+    def __init__(self, train: Sequence[Scenario]) -> None:
+        self.prior = Counter(s.answer for s in train)
+        self.words = {party: Counter[str]() for party in self.prior}
+        for s in train:
+            self.words[s.answer].update(tokens(s))
+        self.vocab = set().union(*self.words.values())
+        self.total = {party: sum(c.values()) + len(self.vocab) for party, c in self.words.items()}
+
+    def score(self, s: Scenario, party: Party) -> float:
+        seen = tokens(s) & self.vocab
+        words, total = self.words[party], self.total[party]
+        return math.log(self.prior[party]) + sum(math.log((words[w] + 1) / total) for w in seen)
+
+    def predict(self, s: Scenario) -> Party:
+        return max(self.prior, key=lambda party: self.score(s, party))
+
+
 def naive_bayes_accuracy(items: Sequence[Scenario], folds: int, seed: int) -> float:
-    """k-fold cross-validated accuracy of multinomial naive Bayes (Laplace smoothing) on prompt words."""
+    """k-fold cross-validated accuracy of the classifier (folds from a seeded shuffle)."""
     order = list(items)
     random.Random(seed).shuffle(order)
     right = 0
     for k in range(folds):
-        test = order[k::folds]
-        train = [s for i, s in enumerate(order) if i % folds != k]
-        prior = Counter(s.answer for s in train)
-        words = {party: Counter[str]() for party in prior}
-        for s in train:
-            words[s.answer].update(tokens(s))
-        vocab = set().union(*words.values())
-        total = {party: sum(c.values()) + len(vocab) for party, c in words.items()}
-
-        def score(s: Scenario, party: Party) -> float:
-            seen = tokens(s) & vocab
-            return math.log(prior[party]) + sum(math.log((words[party][w] + 1) / total[party]) for w in seen)
-
-        right += sum(max(prior, key=lambda p: score(s, p)) is s.answer for s in test)
+        model = NaiveBayes([s for i, s in enumerate(order) if i % folds != k])
+        right += sum(model.predict(s) is s.answer for s in order[k::folds])
     return right / len(order)
 
 

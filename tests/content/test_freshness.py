@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from bot.__main__ import main
 from bot.core.selection import choose_scenario
 from content.freshness import current, default_cutoff, stale_items
@@ -69,10 +71,10 @@ def test_the_shipped_bank_is_reviewed_and_workmail_expires_with_its_support() ->
     assert not [s for s in bundle.playable(date(2027, 3, 31)).values() if "WorkMail" in s.service]
 
 
-def test_content_stale_command_lists_and_exits_zero(capsys: object) -> None:
+def test_content_stale_command_lists_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["content", "stale", "--today", "2027-01-15"]) == 0
-    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    out = capsys.readouterr().out
     assert "workmail" in out and "expires 2027-03-31" in out
     assert main(["content", "stale", "--today", "2027-01-15", "--before", "2026-12-01"]) == 0
-    everything = capsys.readouterr().out  # type: ignore[attr-defined]
+    everything = capsys.readouterr().out
     assert f"{len(load_bundle().dated_items())} item(s)" in everything

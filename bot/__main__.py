@@ -1,4 +1,4 @@
-"""The `respbot` command line: run, demo, learn, lookup, content validate, db upgrade."""
+"""The `respbot` command line: run, demo, learn, lookup, content validate/stale, db upgrade."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from bot.adapters.console import ConsoleAdapter
     from bot.demo import AnswerSource
 
+from content.freshness import EXPIRY_HORIZON
 from content.loader import ContentBundle, ContentError, load_bundle, load_scenario_file
+from content.schema import Party, Scenario
 
 
 def _settings() -> object:
@@ -167,6 +169,34 @@ def cmd_content_validate(args: argparse.Namespace) -> int:
         "extra_pack_scenarios": len(extra_ids),
     }
     print("OK " + " ".join(f"{k}={v}" for k, v in report.items()))
+    for line in _key_shares(scenarios):
+        print(line)
+    return 0
+
+
+def _key_shares(scenarios: Sequence[Scenario]) -> list[str]:
+    """Per difficulty level, the share of each key: the bank must not let the level predict the answer."""
+    lines = []
+    for level in sorted({s.difficulty for s in scenarios}):
+        keys = Counter(s.answer.value for s in scenarios if s.difficulty == level)
+        total = sum(keys.values())
+        shares = " ".join(f"{party.value} {round(100 * keys[party.value] / total)}%" for party in Party)
+        lines.append(f"difficulty {level}: {shares} (n={total})")
+    return lines
+
+
+def cmd_content_stale(args: argparse.Namespace) -> int:
+    """Items whose review is older than --before (default a year ago) or that expire within 90 days."""
+    from content.freshness import default_cutoff, stale_items
+
+    bundle = _bundle()
+    today: date = args.today or date.today()
+    before: date = args.before or default_cutoff(today)
+    found = stale_items(bundle.dated_items(), before, today)
+    for item in found:
+        print(f"{item.label}: {item.reason}")
+    print(f"{len(found)} item(s) need a review (reviewed before {before.isoformat()} or expiring by "
+          f"{(today + EXPIRY_HORIZON).isoformat()})")  # fmt: skip
     return 0
 
 
@@ -290,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = content_sub.add_parser("validate", help="validate the shipped content and any scenario packs")
     validate.add_argument("paths", nargs="*", help="scenario pack files or folders to check as well")
     validate.set_defaults(func=cmd_content_validate)
+    stale = content_sub.add_parser("stale", help="list scenarios due for a review or about to expire")
+    stale.add_argument(
+        "--before", type=date.fromisoformat, help="reviewed before YYYY-MM-DD (default: a year ago)"
+    )
+    stale.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)  # fixed day for tests
+    stale.set_defaults(func=cmd_content_stale)
 
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.freshness import Dated, current
 from content.schema import Lesson, Matrix, MatrixPart, Scenario, ScenarioPack
 
 M = TypeVar("M", bound=BaseModel)
 
 SHIPPED = Path(__file__).resolve().parent
+
+#: Limits on one content file, checked before the YAML is parsed, so a team pack cannot make start-up slow or
+#: exhaust memory: the file size, and the number of items (mapping keys named `id` or `control`).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ITEMS = 5_000
+_ITEM_KEYS = frozenset({"id", "control"})
 
 
 class ContentError(ValueError):
@@ -39,10 +47,48 @@ class ContentBundle:
     def topics(self) -> list[str]:
         return sorted({s.topic for s in self.scenarios.values()})
 
+    def playable(self, day: date) -> dict[str, Scenario]:
+        """The scenarios rounds and practice may choose from on `day`: expired ones are withheld."""
+        return current(self.scenarios, day)
+
+    def dated_items(self) -> list[tuple[str, Dated]]:
+        """Every item with review dates, labelled for a person: scenarios, and matrix entries that have them."""
+        items: list[tuple[str, Dated]] = [(f"scenario {sid}", s) for sid, s in sorted(self.scenarios.items())]
+        for e in self.matrix.entries:
+            if hasattr(e, "reviewed"):
+                items.append((f"matrix {e.service}: {e.control}", e))  # type: ignore[arg-type,unused-ignore]
+        return items
+
+
+def _check_limits(path: Path, text: str) -> None:
+    """Refuse an oversized pack, or one using aliases, using the YAML tokenizer only (nothing is built)."""
+    items = 0
+    expect_key = False
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                raise ContentError(path, "(file)", "(yaml)", "uses a YAML alias (*name); write the value out")
+            if expect_key and isinstance(token, yaml.ScalarToken) and token.value in _ITEM_KEYS:
+                items += 1
+                if items > MAX_ITEMS:
+                    raise ContentError(
+                        path, "(file)", "(file)", f"has more than {MAX_ITEMS:,} items; split it into packs"
+                    )
+            expect_key = isinstance(token, yaml.KeyToken)
+    except yaml.YAMLError:
+        return  # the parser reports it with a line number
+
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(
+                path, "(file)", "(file)", f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} per file"
+            )
+        text = path.read_text(encoding="utf-8")
+        _check_limits(path, text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"

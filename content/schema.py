@@ -65,11 +65,22 @@ class Scenario(_Strict):
     ]
     references: list[str] = Field(min_length=1, max_length=4)
     tags: list[str] = Field(default_factory=list, max_length=10)
+    #: When a person last checked the key and explanation against the AWS pages cited.
+    reviewed: date
+    #: The day a time-sensitive claim stops holding (e.g. a product's end of support); from then on the
+    #: item is withheld from rounds and practice but still known to stats and lookups.
+    expires: date | None = None
 
     @field_validator("references")
     @classmethod
     def _aws_docs_only(cls, refs: list[str]) -> list[str]:
         return [_check_reference(r) for r in refs]
+
+    @model_validator(mode="after")
+    def _expires_after_review(self) -> Scenario:
+        if self.expires is not None and self.expires <= self.reviewed:
+            raise ValueError(f"expires ({self.expires}) must be after reviewed ({self.reviewed})")
+        return self
 
 
 class ScenarioPack(_Strict):

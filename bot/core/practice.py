@@ -6,18 +6,23 @@
 - Right the first time it is ever seen: straight to box 4.
 - `quiz` serves, in order: the most overdue missed scenario; else a scenario never practised (seeded by
   person and count, so it is repeatable); else the one due soonest.
+- Practice can be narrowed to a topic and/or a set of levels (`practice topic iam`, `practice hard`); expired
+  scenarios are never served.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from datetime import date, datetime, timedelta
 
 from bot.core.events import UserRef
 from bot.core.messages import OPTIONS, Button, Card, PracticeCard, TextReply, option_for, party_value
 from bot.core.model import PracticeItem
 from bot.core.ports import Repository
+from content.freshness import current
 from content.loader import ContentBundle
+from content.schema import Scenario
 
 INTERVALS = {1: timedelta(days=1), 2: timedelta(days=3), 3: timedelta(days=7), 4: timedelta(days=21)}
 RETIRED = 5
@@ -36,6 +41,20 @@ def due_after(box: int, now: datetime) -> datetime:
     return now + INTERVALS.get(box, RETIRED_AFTER)
 
 
+def practice_pool(
+    scenarios: Mapping[str, Scenario],
+    day: date,
+    topic: str | None = None,
+    levels: Collection[int] | None = None,
+) -> dict[str, Scenario]:
+    """The scenarios practice may serve: not expired, on `topic` if given, at one of `levels` if given."""
+    return {
+        sid: s
+        for sid, s in current(scenarios, day).items()
+        if (topic is None or s.topic == topic) and (levels is None or s.difficulty in levels)
+    }
+
+
 def _stamp(item: PracticeItem | None) -> str:
     return str(int(item.due_at.timestamp())) if item else "new"
 
@@ -46,16 +65,30 @@ class Practice:
         self.content = content
         self.seed = seed
 
-    async def next_card(self, user: UserRef, now: datetime) -> Card:
+    async def next_card(
+        self,
+        user: UserRef,
+        now: datetime,
+        *,
+        topic: str | None = None,
+        levels: Collection[int] | None = None,
+    ) -> Card:
+        pool = practice_pool(self.content.scenarios, now.date(), topic, levels)
+        if not pool:
+            what = f"on the topic '{topic}'" if topic else "at that level"
+            return TextReply(
+                f"No practice questions {what}. Topics: {', '.join(self.content.topics)}.",
+                title="Practice",
+            )
         items = await self.repo.practice_items(user)
-        known = {i.scenario_id: i for i in items if i.scenario_id in self.content.scenarios}
+        known = {i.scenario_id: i for i in items if i.scenario_id in pool}
         due = [i for i in known.values() if i.due_at <= now and i.box < RETIRED]
         note = ""
         if due:
             pick = min(due, key=lambda i: (i.due_at, i.scenario_id)).scenario_id
             note = "A scenario you missed before — second chance."
         else:
-            fresh = sorted(set(self.content.scenarios) - set(known))
+            fresh = sorted(set(pool) - set(known))
             if fresh:
                 rng = random.Random(
                     f"{self.seed}:{user.platform}:{user.workspace_id}:{user.user_id}:{len(known)}"

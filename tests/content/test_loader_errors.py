@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from content import loader
 from content.loader import ContentError, load_bundle, load_scenario_file
 
 GOOD = """
@@ -16,6 +17,7 @@ scenarios:
     model: iaas
     topic: patching
     difficulty: 1
+    reviewed: 2026-11-30
     prompt: "Who patches the guest operating system on an EC2 instance?"
     answer: customer
     explanation: "On EC2 the customer owns the guest OS, so patching it is the customer's job."
@@ -42,6 +44,13 @@ def test_good_pack_loads(tmp_path: Path) -> None:
         (("https://docs.aws.amazon.com/AWSEC2", "http://docs.aws.amazon.com/AWSEC2"), "references", "https"),
         (("    topic: patching\n", "    topic: patching\n    colour: red\n"), "colour", "Extra inputs"),
         (("    model: iaas\n", ""), "model", "required"),
+        (("    reviewed: 2026-11-30\n", ""), "reviewed", "required"),
+        (("    reviewed: 2026-11-30\n", "    reviewed: 30/11/2026\n"), "reviewed", "date"),
+        (
+            ("    reviewed: 2026-11-30\n", "    reviewed: 2026-11-30\n    expires: 2026-01-01\n"),
+            "(item)",
+            "after",
+        ),
     ],
 )
 def test_broken_scenario_names_file_id_and_field(
@@ -79,3 +88,36 @@ def test_team_pack_adds_scenarios(tmp_path: Path) -> None:
     _write(extra, GOOD)
     bundle = load_bundle(extra_scenario_dirs=[extra])
     assert "ok-one" in bundle.scenarios and bundle.sources["ok-one"].endswith("pack.yaml")
+
+
+def test_an_oversized_pack_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", len(GOOD) - 1)
+    path = _write(tmp_path, GOOD)
+    with pytest.raises(ContentError) as info:
+        load_scenario_file(path)
+    assert str(path) in str(info.value) and "limit" in info.value.message and "\n" not in str(info.value)
+
+
+def test_a_pack_with_too_many_items_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "MAX_ITEMS", 2)
+    item = GOOD.split("scenarios:\n", 1)[1]
+    text = GOOD + "".join(item.replace("ok-one", f"ok-{n}") for n in ("two", "three"))
+    path = _write(tmp_path, text)
+    with pytest.raises(ContentError) as info:
+        load_scenario_file(path)
+    assert str(path) in str(info.value) and "more than 2 items" in info.value.message
+    monkeypatch.setattr(loader, "MAX_ITEMS", 3)
+    assert len(load_scenario_file(path).scenarios) == 3
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('references: ["', 'references: &refs ["') + GOOD.split("scenarios:\n", 1)[1].replace(
+        "ok-one", "ok-two"
+    ).replace(
+        'references: ["https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-security.html"]',
+        "references: *refs",
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(ContentError) as info:
+        load_scenario_file(path)
+    assert "alias" in info.value.message and str(path) in str(info.value)

@@ -22,17 +22,28 @@ REF = (
 )
 
 
-def scenario(i: int, topic: str | None = None, answer: Party | None = None) -> Scenario:
+REVIEWED = date(2026, 11, 30)
+
+
+def scenario(
+    i: int,
+    topic: str | None = None,
+    answer: Party | None = None,
+    difficulty: int | None = None,
+    expires: date | None = None,
+) -> Scenario:
     return Scenario(
         id=f"s-{i:03d}",
         service="Amazon EC2",
         model=ServiceModel.IAAS,
         topic=topic or TOPICS[i % len(TOPICS)],
-        difficulty=1 + i % 3,
+        difficulty=difficulty or 1 + i % 3,
         prompt=f"Scenario number {i}: something happened in the cloud. Who was responsible?",
         answer=answer or (Party.AWS, Party.CUSTOMER, Party.SHARED)[i % 3],
         explanation=f"Because of reason {i}, which is explained here at sufficient length.",
         references=[REF],
+        reviewed=REVIEWED,
+        expires=expires,
     )
 
 

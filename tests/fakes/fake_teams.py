@@ -133,6 +133,7 @@ class FakeTeams:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/graph/v1.0/teams/{group}/members", self._graph_members)
         app.router.add_get("/graph/v1.0/teams/{group}/channels/{channel}/messages", self._graph_messages)
         app.router.add_get(
@@ -442,6 +443,19 @@ class FakeTeams:
             return web.json_response({"error": {"code": "MessageNotFound"}}, status=404)
         message.versions.append(await request.json())
         return web.json_response({"id": message.id})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        team = next(
+            (t for t in self.teams.values() if request.match_info["conversation"] in t.channels), None
+        )
+        person = (
+            next((p for p in team.members if p.id == request.match_info["member"]), None) if team else None
+        )
+        if person is None:
+            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
+        return web.json_response(
+            {"id": person.id, "name": person.name, "aadObjectId": person.aad, "userRole": "user"}
+        )
 
     def _team(self, request: web.Request) -> Team | None:
         return self.teams.get(request.match_info["group"])

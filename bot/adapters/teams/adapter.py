@@ -20,6 +20,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -224,7 +225,20 @@ class TeamsAdapter:
         if self._course_teams and place.team_id not in self._course_teams:
             return
         for event in t.members_added(activity, place, self._clock.now()):
+            if not event.user.display_name and place.team_id:
+                event = replace(
+                    event, user=replace(event.user, display_name=await self._name(place, event.user))
+                )
             await self._deliver(event)
+
+    async def _name(self, place: t.Where, user: UserRef) -> str:
+        try:
+            return await self._rest.member_name(place.service_url, place.team_id, user.user_id)
+        except Exception as exc:
+            log.info(
+                "no display name for a new member (%s)", type(exc).__name__, extra={"tenant": place.tenant}
+            )
+            return ""
 
     async def _is_admin(self, activity: Mapping[str, Any], place: t.Where) -> bool:
         """The configured list, else an owner of the team (the Graph roster, cached a few minutes)."""

@@ -117,6 +117,19 @@ class TeamsRest:
 
         return await self.retrying("create conversation", call)
 
+    async def member_name(self, service_url: str, conversation_id: str, user_id: str) -> str:
+        """A person's display name from the roster (membersAdded carries none)."""
+
+        async def call() -> str:
+            client = await self._client(service_url)
+            try:
+                member = await client.conversations.get_conversation_member(conversation_id, user_id)
+            finally:
+                await client.close()
+            return str(member.name or "")
+
+        return await self.retrying("member", call)
+
     async def graph_get(self, path: str) -> Any:
         """GET a Microsoft Graph resource (JSON), retried on throttling."""
         token = await self._provider.get_access_token(self._graph, [f"{self._graph}/.default"])

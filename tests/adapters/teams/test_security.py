@@ -87,9 +87,7 @@ async def test_a_genuinely_signed_but_wrong_token_is_401(
 
 
 async def test_alg_none_is_401(bot: Bot, fake: FakeTeams, db: Repository, team: Team) -> None:
-    token = jwt.encode(
-        {"iss": "https://api.botframework.com", "aud": fake.app_id}, key="", algorithm="none"
-    )
+    token = jwt.encode({"iss": "https://api.botframework.com", "aud": fake.app_id}, key="", algorithm="none")
     status, _ = await bot.send(
         fake.mention(team, team.team_id, ALICE, "setup"), authorization=f"Bearer {token}"
     )

@@ -20,7 +20,7 @@ from tests.fakes.fake_teams import FakeTeams, Team
 def test_teams_is_built_when_its_app_id_is_set(fake: FakeTeams, db: Repository) -> None:
     (adapter,) = build_adapters(settings_for(fake), db)
     assert isinstance(adapter, TeamsAdapter) and adapter.platform == "teams"
-    assert [r.path for r in adapter.http_routes()] == ["/api/messages"]  # type: ignore[attr-defined]
+    assert [r.path for r in adapter.http_routes()] == ["/api/messages"]
 
 
 def test_an_app_id_without_secret_or_certificate_says_what_to_set(fake: FakeTeams, db: Repository) -> None:

@@ -19,7 +19,7 @@ import logging
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +27,7 @@ from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, InvokeResponse
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
-from microsoft_agents.hosting.core.authorization import ConnectionManager
+from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase, ConnectionManager
 
 from bot.adapters.teams import auth, cards
 from bot.adapters.teams import translate as t
@@ -65,6 +65,7 @@ class TeamsAdapter:
         auth_config: AgentAuthConfiguration,
         connections: ConnectionManager,
         repo: Repository | None,
+        graph_tokens: Callable[[str], AccessTokenProviderBase] | None = None,
         clock: Clock | None = None,
         admin_users: Collection[str] = (),
         course_teams: Collection[str] = (),
@@ -75,7 +76,9 @@ class TeamsAdapter:
         self._auth = auth_config
         self._cloud = CloudAdapter(connection_manager=connections)
         self._cloud.on_turn_error = self._on_turn_error
-        self._rest = TeamsRest(connections.get_default_connection(), graph_url, retry_pause)
+        self._rest = TeamsRest(
+            connections.get_default_connection(), graph_url, retry_pause, graph_provider=graph_tokens
+        )
         self._refs = References(repo)
         self._repo = repo
         self._clock: Clock = clock or SystemClock()
@@ -109,6 +112,7 @@ class TeamsAdapter:
             auth_config=config,
             connections=auth.connections(config, settings.teams_token_url),
             repo=repo,
+            graph_tokens=auth.TenantTokens(config, settings.teams_token_url),
             clock=clock,
             admin_users=settings.teams_admin_users,
             course_teams=settings.teams_course_teams,
@@ -252,7 +256,7 @@ class TeamsAdapter:
         cached = self._owners.get(group)
         if cached is None or cached[0] < time.monotonic():
             try:
-                owners = await self._rest.owners(group)
+                owners = await self._rest.owners(place.tenant, group)
             except Exception as exc:
                 log.warning(
                     "could not read the team's owners (%s)",
@@ -333,7 +337,9 @@ class TeamsAdapter:
         if team is None or not team.aad_group_id:
             return None  # no Graph id for this team: the key check needs one activity from the team first
         try:
-            messages = await self._rest.channel_messages(team.aad_group_id, channel.channel_id, reply_to)
+            messages = await self._rest.channel_messages(
+                channel.workspace_id, team.aad_group_id, channel.channel_id, reply_to
+            )
         except Exception as exc:
             log.warning(
                 "could not read the channel's recent messages (%s)",

@@ -16,6 +16,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -56,16 +57,42 @@ def configuration(
     )
 
 
-def connections(config: AgentAuthConfiguration, token_url: str | None = None) -> ConnectionManager:
-    """The SDK's connection manager with MsalAuth (production), or client credentials against token_url."""
+def provider_factory(token_url: str | None) -> Callable[[AgentAuthConfiguration], AccessTokenProviderBase]:
+    """MsalAuth (production), or client credentials against token_url (FakeTeams)."""
     if token_url is None:
         from microsoft_agents.authentication.msal import MsalAuth
 
-        return ConnectionManager(MsalAuth, {SERVICE_CONNECTION: config})
-    return ConnectionManager(
-        lambda c: ClientCredentials(c, token_url),
-        {SERVICE_CONNECTION: config},
-    )
+        return MsalAuth
+    return lambda c: ClientCredentials(c, token_url)
+
+
+def connections(config: AgentAuthConfiguration, token_url: str | None = None) -> ConnectionManager:
+    """The SDK's connection manager: the Bot Connector tokens of every turn and every proactive message."""
+    return ConnectionManager(provider_factory(token_url), {SERVICE_CONNECTION: config})
+
+
+class TenantTokens:
+    """A token provider per customer tenant, for Microsoft Graph: each tenant's Graph only accepts tokens its
+    own Entra tenant issued (the Bot Connector accepts the app's home-tenant token everywhere)."""
+
+    def __init__(self, config: AgentAuthConfiguration, token_url: str | None = None) -> None:
+        self._config = config
+        self._factory = provider_factory(token_url)
+        self._providers: dict[str, AccessTokenProviderBase] = {}
+
+    def __call__(self, tenant: str) -> AccessTokenProviderBase:
+        if tenant not in self._providers:
+            c = self._config
+            scoped = AgentAuthConfiguration(
+                auth_type=c.AUTH_TYPE,
+                client_id=c.CLIENT_ID,
+                tenant_id=tenant,
+                client_secret=c.CLIENT_SECRET,
+                cert_pfx_file=c.CERT_PFX_FILE,
+                connection_name=f"GRAPH_{tenant}",
+            )
+            self._providers[tenant] = self._factory(scoped)
+        return self._providers[tenant]
 
 
 async def validate(header: str | None, config: AgentAuthConfiguration) -> ClaimsIdentity | None:

@@ -50,8 +50,10 @@ class TeamsRest:
         graph_url: str,
         retry_pause: float = 1.0,
         timeout: float = 30.0,
+        graph_provider: Callable[[str], AccessTokenProviderBase] | None = None,
     ) -> None:
         self._provider = provider
+        self._graph_provider = graph_provider or (lambda tenant: provider)
         self._graph = graph_url.rstrip("/")
         self._pause = retry_pause
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -130,9 +132,11 @@ class TeamsRest:
 
         return await self.retrying("member", call)
 
-    async def graph_get(self, path: str) -> Any:
-        """GET a Microsoft Graph resource (JSON), retried on throttling."""
-        token = await self._provider.get_access_token(self._graph, [f"{self._graph}/.default"])
+    async def graph_get(self, tenant: str, path: str) -> Any:
+        """GET a Microsoft Graph resource (JSON) of a tenant, with a token from that tenant (a multi-tenant
+        app reads each customer's Graph with a token its Entra tenant issued), retried on throttling."""
+        provider = self._graph_provider(tenant)
+        token = await provider.get_access_token(self._graph, [f"{self._graph}/.default"])
 
         async def call() -> Any:
             async with (
@@ -144,9 +148,9 @@ class TeamsRest:
 
         return await self.retrying("graph", call)
 
-    async def owners(self, aad_group_id: str) -> set[str]:
+    async def owners(self, tenant: str, aad_group_id: str) -> set[str]:
         """The Entra object ids of a team's owners (Graph, resource-specific consent TeamMember.Read.Group)."""
-        data = await self.graph_get(f"teams/{quote(aad_group_id, safe='')}/members")
+        data = await self.graph_get(tenant, f"teams/{quote(aad_group_id, safe='')}/members")
         members = data.get("value") if isinstance(data, dict) else None
         rows = members if isinstance(members, list) else []
         return {
@@ -156,13 +160,13 @@ class TeamsRest:
         }
 
     async def channel_messages(
-        self, aad_group_id: str, channel_id: str, reply_to: str | None
+        self, tenant: str, aad_group_id: str, channel_id: str, reply_to: str | None
     ) -> list[dict[str, Any]]:
         """Recent messages of a channel (or replies under one), newest first, to find our own post again
         (resource-specific consent ChannelMessage.Read.Group)."""
         base = f"teams/{quote(aad_group_id, safe='')}/channels/{quote(channel_id, safe='')}/messages"
         path = f"{base}/{quote(reply_to, safe='')}/replies" if reply_to else f"{base}?$top=50"
-        data = await self.graph_get(path)
+        data = await self.graph_get(tenant, path)
         value = data.get("value") if isinstance(data, dict) else None
         return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else []
 

@@ -95,7 +95,7 @@ def manifest(app_id: str, domain: str = "", name: str = "Who's Responsible?") ->
 
 
 def icon(name: str) -> bytes:
-    return resources.files("bot.adapters.teams").joinpath("manifest", name).read_bytes()
+    return resources.files("bot.adapters.teams").joinpath("icons", name).read_bytes()
 
 
 def package(app_id: str, domain: str = "") -> bytes:

@@ -46,7 +46,7 @@ ROUTE = "/api/messages"
 OWNERS_TTL = 300.0
 PERSONAL_CHATS = 10_000
 NOT_HERE = TextReply("Set the challenge up in a team channel: mention me there with `setup`.")
-SORRY = "Sorry — something went wrong on our side. Please try again."
+STARTING = TextReply("I'm starting up — please try again in a moment.")
 
 
 class TeamsSetupError(RuntimeError):
@@ -183,7 +183,7 @@ class TeamsAdapter:
     async def _deliver(self, event: Event) -> Sequence[Card]:
         if self._sink is None:
             log.warning("a Teams activity arrived before start() or after stop(); dropped")
-            return []
+            return [STARTING]
         return await self._sink(event)
 
     async def _on_message(self, context: TurnContext, activity: Mapping[str, Any], place: t.Where) -> None:
@@ -205,11 +205,17 @@ class TeamsAdapter:
         cards_out = await self._deliver(event)
         texts = [cards.summary(c) for c in cards_out if isinstance(c, TextReply) and not c.buttons]
         rich = [c for c in cards_out if not (isinstance(c, TextReply) and not c.buttons)]
-        if rich:
-            await self._private(event.user, rich, context if place.personal else None)
+        # The invoke response first: whatever happens next, the presser gets an answer, never an error.
         await self._invoke_reply(
             context, activity, "\n\n".join(texts) or ("Sent to our chat." if rich else "OK")
         )
+        if rich:
+            try:
+                await self._private(event.user, rich, context if place.personal else None)
+            except Exception as exc:
+                log.warning(
+                    "could not send a card privately (%s)", type(exc).__name__, extra={"tenant": place.tenant}
+                )
         if event.action == t.ANSWER_VERB and event.post is not None:
             round_id = int(event.value.split(":", 1)[0])
             self._spawn(self._redraw(event.post, round_id))

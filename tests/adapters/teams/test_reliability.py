@@ -131,3 +131,26 @@ def test_retry_after_is_honoured_and_capped() -> None:
     assert retry_after(error(429, {"Retry-After": "3600"}), 1, 1.0) == 30.0
     assert retry_after(error(503, {}), 3, 1.0) == 4.0  # exponential when Teams says nothing
     assert retry_after(error(503, {"Retry-After": "soon"}), 1, 0.5) == 0.5
+
+
+async def test_a_press_is_answered_even_when_its_card_cannot_be_sent(bot: Bot, fake: FakeTeams) -> None:
+    await bot.send(fake.personal_message(TENANT, CAROL, "quiz"))
+    practice = fake.chat_with(CAROL)[-1]
+    assert practice.card["actions"]
+    fake.fail("POST", r"^/v3/conversations/a:[^/]*/activities", status=403, times=10, retry_after=None)
+    tried = fake.count("POST", "/v3/conversations/a:")
+    status, body = await bot.send(
+        fake.press_button(practice, practice.card["actions"][0]["title"], CAROL, None)
+    )
+    assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message" and body["value"]
+    assert fake.count("POST", "/v3/conversations/a:") > tried  # the feedback card was tried, and refused
+    assert fake.chat_with(CAROL)[-1] is practice
+
+
+async def test_an_activity_before_start_gets_a_try_again(
+    bot: Bot, fake: FakeTeams, team: Team, db: Repository
+) -> None:
+    await bot.adapter.stop()  # the HTTP server still answers, as between start-up steps
+    await bot.command(team, team.team_id, ALICE, "setup time 09:30 tz UTC")
+    assert "starting up" in fake.chat_with(ALICE)[0].text
+    assert await db.get_team(ChannelRef("teams", TENANT, team.team_id)) is None

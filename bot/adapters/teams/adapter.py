@@ -187,6 +187,8 @@ class TeamsAdapter:
         return await self._sink(event)
 
     async def _on_message(self, context: TurnContext, activity: Mapping[str, Any], place: t.Where) -> None:
+        if not place.personal and not t.mentions_bot(activity):
+            return  # channel chatter the bot may read (ChannelMessage.Read.Group) but was not asked about
         is_admin = await self._is_admin(activity, place)
         event = t.command_event(activity, place, is_admin, self._clock.now())
         if event is None:

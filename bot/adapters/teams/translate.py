@@ -112,6 +112,17 @@ def aad_object_id(activity: Mapping[str, Any]) -> str:
     return _str(_obj(activity.get("from")).get("aadObjectId"))
 
 
+def mentions_bot(activity: Mapping[str, Any]) -> bool:
+    """Whether a message @mentions the bot. With the ChannelMessage.Read.Group permission Teams sends every
+    channel message, and only those addressed to the bot are commands."""
+    bot_id = _str(_obj(activity.get("recipient")).get("id"))
+    entities = activity.get("entities")
+    return bool(bot_id) and any(
+        _obj(e).get("type") == "mention" and _str(_obj(_obj(e).get("mentioned")).get("id")) == bot_id
+        for e in (entities if isinstance(entities, list) else [])
+    )
+
+
 def command_text(activity: Mapping[str, Any]) -> str:
     """The text after `@Who's Responsible`: mentions of the bot removed, markup and entities undone, so the
     core sees the same grammar as `/responsibility …` elsewhere."""
@@ -136,7 +147,7 @@ def command_event(
 ) -> CommandIssued | None:
     """A message to the bot (an @mention in a channel, anything in the personal chat) → CommandIssued."""
     user = sender(activity, place.tenant)
-    if user is None or user.is_bot:
+    if user is None or user.is_bot or not (place.personal or mentions_bot(activity)):
         return None
     return CommandIssued(
         user=user,

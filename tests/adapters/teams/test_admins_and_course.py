@@ -104,3 +104,12 @@ async def test_the_conversation_reference_survives_a_restart(
         assert len(fake.posts(team.team_id)) == 1
     finally:
         await stop_bot(second)
+
+
+async def test_channel_messages_not_addressed_to_the_bot_get_no_answer(
+    bot: Bot, fake: FakeTeams, team: Team
+) -> None:
+    chatter = fake.mention(team, team.team_id, BOB, "lunch?")
+    chatter["entities"], chatter["text"] = [], "lunch?"
+    status, _ = await bot.send(chatter)
+    assert status == 202 and bot.sink.handled == [] and fake.chat_with(BOB) == []

@@ -177,3 +177,13 @@ def test_hostile_fields_never_raise(field_value: tuple[str, Any]) -> None:
         t.command_event(activity, place, False, AT)
         t.button_event(activity, place, AT)
         t.members_added(activity, place, AT)
+
+
+def test_channel_chatter_without_a_mention_is_no_command() -> None:
+    activity = payload("channel_mention")
+    activity["text"] = "lunch at noon?"
+    activity["entities"] = [{"type": "clientInfo", "locale": "en-US"}]
+    place = t.where(activity)
+    assert place is not None and not t.mentions_bot(activity)
+    assert t.command_event(activity, place, False, AT) is None
+    assert t.mentions_bot(payload("channel_mention"))

@@ -107,6 +107,10 @@ class TeamsAdapter:
             raise TeamsSetupError(str(exc)) from None
         if settings.teams_openid_metadata_url:
             auth.pin_openid_metadata(settings.teams_openid_metadata_url)
+        # The SDK dumps its connection settings (secrets masked) as a multi-line INFO record at start.
+        logging.getLogger("microsoft_agents.hosting.core.authorization.connection_manager").setLevel(
+            logging.WARNING
+        )
         return cls(
             app_id=settings.teams_app_id,
             auth_config=config,

@@ -16,6 +16,7 @@ received (`messages`, `updates`, `personal`, `requests`).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -120,6 +121,7 @@ class FakeTeams:
         self.requests: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
         self.tokens: set[str] = set()
+        self.updates_gate: asyncio.Event | None = None  # when set up, card updates wait for it
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -438,6 +440,8 @@ class FakeTeams:
         return web.json_response({"id": message.id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
+        if self.updates_gate is not None:
+            await self.updates_gate.wait()
         message = self.messages.get(request.match_info["activity"])
         if message is None:
             return web.json_response({"error": {"code": "MessageNotFound"}}, status=404)

@@ -89,7 +89,8 @@ class TeamsAdapter:
         self._chats: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._keyed: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._counts: dict[PostRef, int] = {}
-        self._post_locks: dict[PostRef, asyncio.Lock] = {}
+        self._redrawing: set[PostRef] = set()
+        self._dirty: set[PostRef] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -399,24 +400,37 @@ class TeamsAdapter:
 
     # "N answered" ---------------------------------------------------------------------------------------------
     async def _redraw(self, post: PostRef, round_id: int) -> None:
-        """Redraw a scenario card with its answer count (never the votes). One redraw per post at a time;
-        a count already shown is not drawn again."""
-        lock = self._post_locks.setdefault(post, asyncio.Lock())
-        async with lock:
-            try:
-                if self._repo is None:
+        """Redraw a scenario card with its answer count (never the votes). Presses that arrive while a
+        redraw of the same post is running are folded into one more redraw after it, so a burst of answers
+        costs two card updates, not one per answer; a count already shown is not drawn again."""
+        if post in self._redrawing:
+            self._dirty.add(post)
+            return
+        self._redrawing.add(post)
+        try:
+            while True:
+                self._dirty.discard(post)
+                await self._redraw_once(post, round_id)
+                if post not in self._dirty:
                     return
-                answers = await self._repo.answers_for_round(round_id, t.PLATFORM, post.channel.workspace_id)
-                if self._counts.get(post) == len(answers):
-                    return
-                await self._update_card(post, len(answers), closed=False)
-                self._counts[post] = len(answers)
-            except Exception as exc:
-                log.warning(
-                    "could not redraw the answer count (%s)",
-                    type(exc).__name__,
-                    extra={"tenant": post.channel.workspace_id},
-                )
+        finally:
+            self._redrawing.discard(post)
+
+    async def _redraw_once(self, post: PostRef, round_id: int) -> None:
+        try:
+            if self._repo is None:
+                return
+            answers = await self._repo.answers_for_round(round_id, t.PLATFORM, post.channel.workspace_id)
+            if self._counts.get(post) == len(answers):
+                return
+            await self._update_card(post, len(answers), closed=False)
+            self._counts[post] = len(answers)
+        except Exception as exc:
+            log.warning(
+                "could not redraw the answer count (%s)",
+                type(exc).__name__,
+                extra={"tenant": post.channel.workspace_id},
+            )
 
     async def _close_card(self, post: PostRef, total: int) -> None:
         try:
@@ -429,7 +443,6 @@ class TeamsAdapter:
                 extra={"tenant": post.channel.workspace_id},
             )
         self._counts.pop(post, None)
-        self._post_locks.pop(post, None)
 
     async def _update_card(self, post: PostRef, answered: int, closed: bool) -> None:
         ref = await self._reference(post.channel.workspace_id)

@@ -107,22 +107,30 @@ class References:
         return ref
 
     async def learn(self, place: Where, bot_id: str, now: datetime) -> TenantReference:
-        """Remember what an inbound activity says about its tenant; store it only when something changed."""
+        """Remember what an inbound activity says about its tenant; store it only when something changed
+        (most activities change nothing, and the record holds the open cards too)."""
         async with self._lock:
             ref = await self.get(place.tenant)
-            before = ref.to_json() if ref is not None else ""
+            changed = ref is None
             if ref is None:
                 ref = TenantReference(place.tenant, place.service_url, bot_id)
-            ref.service_url = place.service_url or ref.service_url
-            ref.bot_id = bot_id or ref.bot_id
+            if place.service_url and place.service_url != ref.service_url:
+                ref.service_url, changed = place.service_url, True
+            if bot_id and bot_id != ref.bot_id:
+                ref.bot_id, changed = bot_id, True
             if place.team_id:
-                team = ref.teams.setdefault(place.team_id, TeamInfo(place.team_id))
-                team.aad_group_id = place.team_aad_group_id or team.aad_group_id
-                team.name = place.team_name or team.name
-                if not place.personal:
-                    ref.channels[place.channel_id] = place.team_id
+                team = ref.teams.get(place.team_id)
+                if team is None:
+                    team = ref.teams[place.team_id] = TeamInfo(place.team_id)
+                    changed = True
+                if place.team_aad_group_id and place.team_aad_group_id != team.aad_group_id:
+                    team.aad_group_id, changed = place.team_aad_group_id, True
+                if place.team_name and place.team_name != team.name:
+                    team.name, changed = place.team_name, True
+                if not place.personal and ref.channels.get(place.channel_id) != place.team_id:
+                    ref.channels[place.channel_id], changed = place.team_id, True
             self._cache[place.tenant] = ref
-            if ref.to_json() != before:
+            if changed:
                 await self._save(ref, now)
             return ref
 

@@ -4,12 +4,14 @@ thread → boards."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.events import ChannelRef
 from bot.core.model import RoundState
 from bot.core.ports import Repository
 from content.schema import Party
 from tests.adapters.teams.conftest import ALICE, BOB, CAROL, MONDAY, TENANT, Bot, set_up
-from tests.fakes.fake_teams import FakeTeams, Team
+from tests.fakes.fake_teams import FakeTeams, Person, Team
 
 TITLES = {Party.AWS: "AWS", Party.CUSTOMER: "Customer", Party.SHARED: "Shared"}
 WRONG = {Party.AWS: Party.CUSTOMER, Party.CUSTOMER: Party.SHARED, Party.SHARED: Party.AWS}
@@ -65,3 +67,20 @@ async def test_full_day(bot: Bot, fake: FakeTeams, team: Team, db: Repository) -
 
 def bot_channel(channel: str) -> ChannelRef:
     return ChannelRef("teams", TENANT, channel)
+
+
+async def test_a_burst_of_answers_is_one_redraw_more_not_one_per_answer(
+    bot: Bot, fake: FakeTeams, team: Team
+) -> None:
+    channel = await set_up(bot, team)
+    await bot.tick(MONDAY.replace(hour=9, minute=30))
+    (post,) = fake.posts(channel)
+    people = [Person(f"29:p{i}", f"aad-p{i}", f"P{i}") for i in range(6)]
+    fake.updates_gate = asyncio.Event()  # the first redraw is held at Teams while the others arrive
+    for person in people:
+        status, body = await fake.deliver(bot.url, fake.press_button(post, "AWS", person, team))
+        assert status == 200 and "locked in" in body["value"]
+    fake.updates_gate.set()
+    await bot.adapter.idle()
+    assert fake.count("PUT", f"/activities/{post.id}") == 2
+    assert "6 answered" in post.text

@@ -74,7 +74,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        print("No SLACK_BOT_TOKEN / SLACK_CLIENT_ID, DISCORD_TOKEN or TEAMS_APP_ID set: starting the console demo.")
+        print(
+            "No SLACK_BOT_TOKEN / SLACK_CLIENT_ID, DISCORD_TOKEN or TEAMS_APP_ID set: starting the console demo."
+        )
         print("(See README: 'Add to Slack' / 'Add to Discord' / 'Add to Teams' to run on a real platform.)\n")
         args.days, args.script, args.db, args.start = 5, None, None, None
         return cmd_demo(args)

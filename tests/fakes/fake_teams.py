@@ -86,6 +86,7 @@ class Fault:
     times: int
     retry_after: float | None
     after: bool  # apply the call, then fail (an outcome the caller cannot know)
+    plain: bool = False  # a plain-text body, as a gateway in front of Teams sends it
 
 
 def card_text(card: Mapping[str, Any]) -> str:
@@ -218,10 +219,11 @@ class FakeTeams:
         times: int = 1,
         retry_after: float | None = 0,
         after: bool = False,
+        plain: bool = False,
     ) -> None:
         """The next `times` calls whose path matches the regex `path` get `status` (429: with Retry-After);
         with `after`, the call is applied first — the caller sees an error for something that happened."""
-        self.faults.append(Fault(method, re.compile(path), status, times, retry_after, after))
+        self.faults.append(Fault(method, re.compile(path), status, times, retry_after, after, plain))
 
     # Signing activities -------------------------------------------------------------------------------------
     def token(self, **overrides: Any) -> str:
@@ -375,6 +377,8 @@ class FakeTeams:
                     if fault.status == 429 and fault.retry_after is not None
                     else {}
                 )
+                if fault.plain:
+                    return web.Response(text="Bad Gateway", status=fault.status, headers=headers)
                 code = "Throttled" if fault.status == 429 else "ServiceError"
                 return web.json_response(
                     {"error": {"code": code, "message": "injected"}}, status=fault.status, headers=headers

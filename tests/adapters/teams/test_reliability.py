@@ -39,12 +39,13 @@ async def test_a_throttled_post_is_retried_and_posted_once(bot: Bot, fake: FakeT
     assert fake.count("POST", f"/v3/conversations/{channel}/activities") == 3
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["json-error", "plain-text-error"])
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 async def test_a_post_that_failed_after_landing_is_found_not_repeated(
-    bot: Bot, fake: FakeTeams, team: Team, db: Repository, status: int
+    bot: Bot, fake: FakeTeams, team: Team, db: Repository, status: int, plain: bool
 ) -> None:
     channel = await set_up(bot, team)
-    fake.fail("POST", POSTS, status=status, after=True)
+    fake.fail("POST", POSTS, status=status, after=True, plain=plain)
     await bot.tick(NINE_THIRTY)
     (post,) = fake.posts(channel)
     rnd = await db.round_for_post(ChannelRef("teams", TENANT, channel), post.id)
@@ -154,3 +155,26 @@ async def test_an_activity_before_start_gets_a_try_again(
     await bot.command(team, team.team_id, ALICE, "setup time 09:30 tz UTC")
     assert "starting up" in fake.chat_with(ALICE)[0].text
     assert await db.get_team(ChannelRef("teams", TENANT, team.team_id)) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "x",
+        {"action": "x"},
+        {"action": {"verb": "answer", "data": {"round": 1}}},
+        {"action": {"verb": 5}},
+    ],
+)
+async def test_a_malformed_press_gets_a_polite_answer(
+    bot: Bot, fake: FakeTeams, team: Team, value: object
+) -> None:
+    channel = await set_up(bot, team)
+    await bot.tick(NINE_THIRTY)
+    (post,) = fake.posts(channel)
+    press = fake.press_button(post, "AWS", BOB, team)
+    press["value"] = value
+    status, body = await bot.send(press)
+    assert status == 200 and "no longer available" in body["value"]
+    assert "1 answered" not in post.text

@@ -70,13 +70,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.any_platform:
         if args.require_platform:
             print(
-                "respbot: no platform configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID for OAuth) and/or "
-                "DISCORD_TOKEN — see README 'Add to Slack' / 'Add to Discord'",
+                "respbot: no platform configured: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID for OAuth), "
+                "DISCORD_TOKEN and/or TEAMS_APP_ID — see README 'Add to Slack' / 'Add to Discord' / 'Add to Teams'",
                 file=sys.stderr,
             )
             return 2
-        print("No SLACK_BOT_TOKEN / SLACK_CLIENT_ID or DISCORD_TOKEN set: starting the console demo.")
-        print("(See README: 'Add to Slack' / 'Add to Discord' to run on a real platform.)\n")
+        print(
+            "No SLACK_BOT_TOKEN / SLACK_CLIENT_ID, DISCORD_TOKEN or TEAMS_APP_ID set: starting the console demo."
+        )
+        print("(See README: 'Add to Slack' / 'Add to Discord' / 'Add to Teams' to run on a real platform.)\n")
         args.days, args.script, args.db, args.start = 5, None, None, None
         return cmd_demo(args)
     from bot.app import run_bot
@@ -276,6 +278,37 @@ def cmd_discord_invite_url(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_manifest(args: argparse.Namespace) -> int:
+    """The Teams app package (manifest.json + icons, zipped) for TEAMS_APP_ID, ready to upload."""
+    from bot.adapters.teams.manifest import ManifestError, write
+    from bot.config import Settings
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    app_id = args.app_id or settings.teams_app_id
+    if not app_id:
+        print(
+            "respbot: set TEAMS_APP_ID (Azure portal → your Azure Bot → Configuration → Microsoft App ID) "
+            "or pass --app-id",
+            file=sys.stderr,
+        )
+        return 1
+    out = Path(args.out) if args.out else None
+    if out is not None and not out.is_dir() and not out.parent.is_dir():
+        print(f"respbot: the folder {out.parent} does not exist", file=sys.stderr)
+        return 1
+    try:
+        target = write(app_id, out, args.domain or "")
+    except ManifestError as exc:
+        print(f"respbot: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"respbot: cannot write the package: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {target} — upload it in Teams: Apps → Manage your apps → Upload an app")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="respbot", description="Who's Responsible? — the AWS Shared Responsibility study bot"
@@ -342,6 +375,14 @@ def build_parser() -> argparse.ArgumentParser:
     invite = discord_sub.add_parser("invite-url", help="the OAuth2 URL that adds the bot to a server")
     invite.add_argument("--application-id", help="default: DISCORD_APPLICATION_ID")
     invite.set_defaults(func=cmd_discord_invite_url)
+
+    teams = sub.add_parser("teams", help="Microsoft Teams tools")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True)
+    package = teams_sub.add_parser("manifest", help="write the Teams app package (zip) to upload")
+    package.add_argument("--out", help="file or folder to write (default: the current folder)")
+    package.add_argument("--app-id", help="default: TEAMS_APP_ID")
+    package.add_argument("--domain", help="the bot's public host name (e.g. bot.example.com), if any")
+    package.set_defaults(func=cmd_teams_manifest)
     return parser
 
 

@@ -52,6 +52,14 @@ def build_adapters(settings: Settings, repo: Repository, clock: Clock | None = N
         from bot.adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter.from_settings(settings, repo, clock=clock))
+    if settings.teams_enabled:
+        try:
+            from bot.adapters.teams.adapter import TeamsAdapter
+        except ImportError:
+            raise RuntimeError(
+                "TEAMS_APP_ID is set but the Teams SDK is not installed: pip install 'whos-responsible[teams]'"
+            ) from None
+        adapters.append(TeamsAdapter.from_settings(settings, repo, clock=clock))
     return adapters
 
 

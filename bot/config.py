@@ -54,13 +54,35 @@ class Settings(BaseSettings):
     discord_shard_ids: Annotated[list[int] | None, NoDecode] = None
     discord_application_id: str | None = None
 
+    # Microsoft Teams (bot/adapters/teams, docs/teams.md) ------------------------------------------------
+    teams_app_id: str | None = None  # the Azure Bot's Microsoft App ID (a GUID)
+    teams_app_password: SecretStr | None = None  # its client secret …
+    teams_certificate_path: str | None = None  # … or a PFX certificate instead of a secret
+    teams_tenant_id: str | None = None  # the app registration's tenant (single-tenant bots)
+    teams_admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list)  # AAD object ids
+    teams_course_teams: Annotated[list[str], NoDecode] = Field(
+        default_factory=list
+    )  # Teams team ids whose new members get the course (empty: every team the bot is in)
+    teams_graph_url: str = "https://graph.microsoft.com"  # owners (roster) and finding our own posts
+    # Testing only (tests/fakes/fake_teams.py): where inbound tokens' signing keys and outbound tokens come
+    # from. Unset in production: the SDK's own Bot Framework / Entra ID endpoints are used.
+    teams_openid_metadata_url: str | None = None
+    teams_token_url: str | None = None
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         zone(value)
         return value
 
-    @field_validator("content_dir", "slack_admin_users", "discord_shard_ids", mode="before")
+    @field_validator(
+        "content_dir",
+        "slack_admin_users",
+        "discord_shard_ids",
+        "teams_admin_users",
+        "teams_course_teams",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -76,5 +98,9 @@ class Settings(BaseSettings):
         return self.discord_token is not None
 
     @property
+    def teams_enabled(self) -> bool:
+        return self.teams_app_id is not None
+
+    @property
     def any_platform(self) -> bool:
-        return self.slack_enabled or self.discord_enabled
+        return self.slack_enabled or self.discord_enabled or self.teams_enabled

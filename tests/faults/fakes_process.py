@@ -1,4 +1,5 @@
-"""FakeSlack and FakeDiscord in a process of their own, for the crash harness (tests/faults/harness.py).
+"""FakeSlack, FakeDiscord and FakeTeams in a process of their own, for the crash harness
+(tests/faults/harness.py; the Teams side is tests/faults/teams_world.py).
 
 The bot under test is a real process, and so are the platforms it talks to: a SIGKILL of the bot leaves the
 platforms' state as it was, as on the real thing. Next to the two fakes this process serves a small control
@@ -17,6 +18,7 @@ API for the harness, which runs in a third process:
   harness moves minutes on must not lean on them.
 - `POST /plant-duplicate`: a second bot message under an existing key, so a test can prove that the
   harness's duplicate check is able to fail.
+- `POST /teams-bot`: where the bot's messaging endpoint listens (Teams calls the bot, not the other way).
 
 Run: `python -m tests.faults.fakes_process --teams 2 --people 8`. Prints one JSON line (URLs, tokens, ids),
 then serves until SIGTERM or until its standard input closes (the harness went away).
@@ -114,11 +116,14 @@ class KillingFakeDiscord(FakeDiscord):
 
 
 class World:
-    """Both fakes, populated with one workspace / one server, `teams` channels and `people` members."""
+    """The three fakes, each with one workspace / server / tenant, `teams` channels and `people` members."""
 
     def __init__(self, teams: int, people: int) -> None:
+        from tests.faults.teams_world import TeamsSide
+
         self.slack = KillingFakeSlack()
         self.discord = KillingFakeDiscord()
+        self.teams = TeamsSide(teams, people, KillSwitch())
         self.n_teams = teams
         self.n_people = people
         self.slack_channels = [f"C0TEAM{i + 1}" for i in range(teams)]
@@ -147,6 +152,7 @@ class World:
         self.discord_people = [
             self.discord.add_member(self.guild, f"p{i + 1:03d}") for i in range(self.n_people)
         ]
+        await self.teams.start()
 
     def describe(self, control_url: str) -> dict[str, Any]:
         assert self.guild is not None and self.discord_admin is not None
@@ -170,13 +176,17 @@ class World:
                 "admin": str(self.discord_admin.id),
                 "people": [str(p.id) for p in self.discord_people],
             },
+            "teams": self.teams.describe(),
         }
 
     # Reactions ----------------------------------------------------------------------------------------
     async def react(
         self, platform: str, channel: str, message: str, user: str, option: str, deliver: bool
     ) -> bool:
-        """Store the reaction; send the event only if asked and the bot is connected. True if sent."""
+        """Store the reaction; send the event only if asked and the bot is connected. True if sent.
+        On Teams a reaction is a button press: it reaches the bot or fails, nothing is stored."""
+        if platform == "teams":
+            return await self.teams.react(message, user, option, deliver)
         if platform == "slack":
             return self._react_slack(channel, message, user, SLACK_NAME[option], deliver)
         return await self._react_discord(
@@ -226,6 +236,8 @@ class World:
 
     # Reading the platforms' state -------------------------------------------------------------------------
     def snapshot(self, platform: str) -> dict[str, Any]:
+        if platform == "teams":
+            return self.teams.snapshot()
         if platform == "slack":
             ws = self.slack.workspaces[SLACK_TEAM]
             channels = {
@@ -272,6 +284,8 @@ class World:
 
     # Commands and planted faults ---------------------------------------------------------------------------
     async def command(self, platform: str, channel: str, text: str, options: dict[str, str]) -> str:
+        if platform == "teams":
+            return await self.teams.command(channel, text)
         if platform == "slack":
             responses = await self.slack.command(SLACK_TEAM, SLACK_ADMIN, channel, text)
             return responses[0].text
@@ -281,6 +295,9 @@ class World:
         return json.dumps(self.discord.followups[interaction.token][0], ensure_ascii=False)
 
     def plant_duplicate(self, platform: str, channel: str, key: str, parent: str | None) -> None:
+        if platform == "teams":
+            self.teams.plant_duplicate(channel, key, parent)
+            return
         if platform == "slack":
             ws = self.slack.workspaces[SLACK_TEAM]
             ws.messages[channel].append(
@@ -301,17 +318,23 @@ class World:
             message["message_reference"] = {"message_id": parent, "channel_id": channel}
 
     def arm_kill(self, platform: str, pid: int, kind: str) -> None:
-        switch = self.slack.kill if platform == "slack" else self.discord.kill
+        switches = {"slack": self.slack.kill, "discord": self.discord.kill, "teams": self.teams.fake.kill}
+        switch = switches[platform]
+        assert isinstance(switch, KillSwitch)
         switch.pid, switch.kind = pid, kind
 
     def disarm(self) -> None:
         self.slack.kill.pid = self.discord.kill.pid = 0
+        kill = self.teams.fake.kill
+        assert isinstance(kill, KillSwitch)
+        kill.pid = 0
 
     async def stop(self) -> None:
         for task in list(self.background):
             task.cancel()
         await self.slack.stop()
         await self.discord.stop()
+        await self.teams.stop()
 
 
 def control_app(world: World) -> web.Application:
@@ -350,6 +373,10 @@ def control_app(world: World) -> web.Application:
         world.plant_duplicate(str(b["platform"]), str(b["channel"]), str(b["key"]), b.get("parent"))
         return web.json_response({"ok": True})
 
+    async def teams_bot(request: web.Request) -> web.Response:
+        world.teams.bot_url = str((await request.json())["url"])
+        return web.json_response({"ok": True})
+
     app = web.Application()
     app.add_routes(
         [
@@ -359,6 +386,7 @@ def control_app(world: World) -> web.Application:
             web.post("/command", command),
             web.post("/plant-duplicate", plant),
             web.post("/forget-nonces", forget_nonces),
+            web.post("/teams-bot", teams_bot),
         ]
     )
     return app
@@ -389,7 +417,7 @@ async def serve(teams: int, people: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="FakeSlack + FakeDiscord for the crash harness.")
+    parser = argparse.ArgumentParser(description="FakeSlack + FakeDiscord + FakeTeams for the crash harness.")
     parser.add_argument("--teams", type=int, default=2)
     parser.add_argument("--people", type=int, default=8)
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """The crash harness: a real bot process, SIGKILLed at chosen and random points of the daily cycle.
 
-Three processes: the harness (this code, in pytest), the fakes (tests/faults/fakes_process.py: FakeSlack and
-FakeDiscord plus a control API) and the bot (`python -m bot run`, exactly what production runs). Time comes
+Three processes: the harness (this code, in pytest), the fakes (tests/faults/fakes_process.py: FakeSlack,
+FakeDiscord and FakeTeams plus a control API) and the bot (`python -m bot run`, exactly what production runs). Time comes
 from a FileClock (CLOCK_FILE) that the harness moves day by day; the scheduler looks every TICK_SECONDS
 (0.05 s), so a working day takes about a second. One SQLite file is shared by every run of the bot.
 
@@ -27,6 +27,7 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -182,6 +183,9 @@ class Fakes:
     def forget_nonces(self) -> None:
         _post(self.url + "/forget-nonces", {})
 
+    def teams_bot(self, url: str) -> None:
+        _post(self.url + "/teams-bot", {"url": url})
+
     def plant_duplicate(self, platform: str, channel: str, key: str, parent: str | None) -> None:
         _post(
             self.url + "/plant-duplicate",
@@ -331,6 +335,7 @@ class RoundBook:
     excluded: set[str] = field(default_factory=set)  # reacted, but must not be stored
     pending: list[tuple[str, str]] = field(default_factory=list)  # lined up to answer once, not yet done
     changer: tuple[str, str] | None = None  # first answer stored; this second option still to come
+    retry: list[tuple[str, str]] = field(default_factory=list)  # Teams: presses that failed, to press again
     delivered: dict[str, int] = field(default_factory=dict)  # person → the bot run their event went to
 
 
@@ -510,6 +515,10 @@ class CrashHarness:
         self.scenario_seed = str(self.rng.randrange(1000))  # the bot's SEED: the same for every run
         self.runs = 0
         self.books: list[RoundBook] = []
+        self.http_port = 0
+        if platform == "teams":  # Teams calls the bot: one fixed port for every run, known to the fakes
+            self.http_port = _free_port()
+            fakes.teams_bot(f"http://127.0.0.1:{self.http_port}/api/messages")
 
     # Bot lifecycle -------------------------------------------------------------------------------------------
     @property
@@ -520,7 +529,9 @@ class CrashHarness:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("RESPBOT_CRASH", "SLACK_", "DISCORD_", "DATABASE_URL", "CLOCK_FILE"))
+            if not k.startswith(
+                ("RESPBOT_CRASH", "SLACK_", "DISCORD_", "TEAMS_", "DATABASE_URL", "CLOCK_FILE")
+            )
         }
         env.update(
             PYTHONPATH=str(ROOT),
@@ -528,7 +539,7 @@ class CrashHarness:
             CLOCK_FILE=str(self.clock.path),
             TICK_SECONDS=TICK_SECONDS,
             HTTP_HOST="127.0.0.1",
-            HTTP_PORT="0",
+            HTTP_PORT=str(self.http_port),
             ONBOARDING="off",
             LOG_LEVEL="INFO",
             SEED=self.scenario_seed,
@@ -539,6 +550,14 @@ class CrashHarness:
                 SLACK_BOT_TOKEN=self.info["bot_token"],
                 SLACK_APP_TOKEN=self.info["app_token"],
                 SLACK_MODE="socket",
+            )
+        elif self.platform == "teams":
+            env.update(
+                TEAMS_APP_ID=self.info["app_id"],
+                TEAMS_APP_PASSWORD=self.info["app_password"],
+                TEAMS_OPENID_METADATA_URL=self.info["metadata_url"],
+                TEAMS_TOKEN_URL=self.info["token_url"],
+                TEAMS_GRAPH_URL=self.info["graph_url"],
             )
         else:
             env.update(
@@ -632,8 +651,12 @@ class CrashHarness:
     # People ----------------------------------------------------------------------------------------------
     def _react(self, book: RoundBook, person: str, option: str, live: bool) -> None:
         assert book.post_id is not None
+        if self.platform == "teams" and not live:
+            return  # a button cannot be pressed on a bot that is down: the person presses when it is back
         if self.fakes.react(self.platform, book.team.channel, book.post_id, person, option, deliver=live):
             book.delivered.setdefault(person, self.runs)
+        elif self.platform == "teams":
+            book.retry.append((person, option))  # the press failed in their client: they press again
         book.reacted.setdefault(person, []).append(option)
         if live:
             self.figures.reactions_live += 1
@@ -647,8 +670,9 @@ class CrashHarness:
 
     def _react_while_down(self, book: RoundBook, state: str) -> None:
         """People keep reacting while the bot is down. Before the round is scored each one-option reaction
-        must count at the reveal and a person with two options must not (README); after, nothing counts."""
-        if book.post_id is None:
+        must count at the reveal and a person with two options must not (README); after, nothing counts.
+        Teams answers are buttons: nobody can answer a bot that is down, so nothing happens here."""
+        if book.post_id is None or self.platform == "teams":
             return
         fresh = self._fresh(book)
         if state.startswith(("scored", "revealed")):
@@ -683,8 +707,8 @@ class CrashHarness:
     # The day ---------------------------------------------------------------------------------------------
     def setup_teams(self) -> None:
         for team in self.teams:
-            if self.platform == "slack":
-                reply = self.fakes.command("slack", team.channel, team.spec.slack_text(), {})
+            if self.platform in ("slack", "teams"):
+                reply = self.fakes.command(self.platform, team.channel, team.spec.slack_text(), {})
             else:
                 reply = self.fakes.command("discord", team.channel, "setup", team.spec.discord_options())
             if "✅" not in reply:
@@ -793,10 +817,21 @@ class CrashHarness:
             if book.changer is not None:
                 self._react(book, *book.changer, live=self.proc.alive())
                 book.changer = None
+        self._press_again(books)
         # Every event delivered to the bot that is running now must be stored by it (events sent to a run
         # that was killed may be lost: those answers are found on the post at the reveal).
         while not self.until(lambda: self._live_stored(books), "the answers delivered to the bot"):
             self.after_death(books, "answers")
+
+    def _press_again(self, books: list[RoundBook]) -> None:
+        """Teams: the presses that failed (the bot died under them) are pressed again once it is back."""
+        while any(book.retry for book in books):
+            if not self.proc.alive():
+                self.after_death(books, "answers")
+            for book in books:
+                retry, book.retry = book.retry, []
+                for person, option in retry:
+                    self._react(book, person, option, live=True)
 
     def _live_stored(self, books: list[RoundBook]) -> bool:
         for book in books:
@@ -931,6 +966,12 @@ class CrashHarness:
                 self.problem(
                     f"team {team.team_id}: rounds {[tuple(r) for r in rounds]} for days {sorted(days)}"
                 )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def duplicate_count(snapshot: dict[str, Any]) -> int:

@@ -31,7 +31,7 @@ from tests.faults.harness import (
     recount_problems,
 )
 
-PLATFORMS = ("slack", "discord")
+PLATFORMS = ("slack", "discord", "teams")
 #: Thursday before the change to summer time in Berlin (29 March 2026): the Berlin team's post moves from
 #: 09:00 to 08:00 UTC across the weekend.
 SHORT_START = date(2026, 3, 26)
@@ -75,22 +75,34 @@ def _report(figures: Figures, name: str) -> None:
 
 
 def _assert_clean(figures: Figures, trials: int) -> None:
+    """Zero duplicates, zero lost. Reactions left while the bot is down are found at the reveal on Slack and
+    Discord; Teams answers are buttons, which cannot be pressed on a bot that is down (pressed again later)."""
     assert figures.problems == [], "\n".join(figures.problems[:20])
     assert figures.trials == trials
     assert (figures.duplicate_posts, figures.duplicate_reveals, figures.missed_rounds) == (0, 0, 0)
     assert (figures.lost_answers, figures.spurious_answers, figures.recount_mismatches) == (0, 0, 0)
     assert figures.rounds == figures.days * 2
-    assert figures.reactions_while_down > 0 and figures.answers_stored["reconciled"] > 0
+    if figures.platform == "teams":
+        assert figures.reactions_while_down == 0 and figures.answers_stored["reconciled"] == 0
+        assert figures.answers_stored["live"] > 0
+    else:
+        assert figures.reactions_while_down > 0 and figures.answers_stored["reconciled"] > 0
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_crash_trials_short(platform: str, tmp_path: Path) -> None:
-    """Six kills per platform at named crash points, the two platforms' plans together covering all seven;
-    then the checks are shown to bite: a planted duplicate post, a lost answer and a wrong total are caught."""
+    """Six kills per platform at named crash points, Slack's and Discord's plans together covering all seven
+    (Teams takes six from the middle of the same shuffle); then the checks are shown to bite: a planted
+    duplicate post, a lost answer and a wrong total are caught."""
     seed = SEED
     points = list(CRASH_POINTS)
     random.Random(seed).shuffle(points)
-    plan = points[:SHORT_TRIALS] if platform == "slack" else points[-SHORT_TRIALS:]
+    plans = {
+        "slack": points[:SHORT_TRIALS],
+        "discord": points[-SHORT_TRIALS:],
+        "teams": points[1:][:SHORT_TRIALS],
+    }
+    plan = plans[platform]
     fakes = Fakes(teams=2, people=10)
     try:
         print(f"\ncrash harness {platform}: seed {seed} (FAULT_SEED={seed} repeats this plan): {plan}")

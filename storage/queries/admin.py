@@ -51,7 +51,6 @@ class AdminQueries(SqlStore):
             scenario_id,
         )
 
-    # People and audit ------------------------------------------------------------------------------------
     async def forget_person(self, user: UserRef) -> int:
         tenant_teams = "SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2"
         args = (user.platform, user.workspace_id, user.user_id)

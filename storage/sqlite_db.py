@@ -116,4 +116,3 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         await self._conn.close()
-

@@ -92,6 +92,11 @@ async def test_db_copy_keeps_the_id(tmp_path: Path, two_urls: tuple[str, str]) -
     finally:
         await source.close()
     target_url = two_urls[0]
+    started = await open_repository(target_url)  # the bot started once on the new database, made its own id
+    try:
+        assert await started.installation_id() != made
+    finally:
+        await started.close()
     report = await copy_database(source_url, target_url)
     assert report.verified and {t.name: t.rows for t in report.tables}["installation_identity"] == 1
     target = await open_repository(target_url)

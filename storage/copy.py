@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 #: Tables a migration run manages itself, never copied.
 _BOOKKEEPING = frozenset({"schema_version"})
+#: Tables a bot fills on start-up with nothing else written: replaced by the source's rows, not a reason to
+#: refuse. The source's installation id wins, since the copy is the same deployment moving.
+_MADE_AT_START = frozenset({"installation_identity"})
 _MASK = (1 << 128) - 1
 
 
@@ -149,7 +152,9 @@ async def _copy(
         if source.engine == "postgres":
             await src.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         for table in tables:
-            if await tx.fetchval(f"SELECT 1 FROM {_q(table.name)} LIMIT 1") is not None:
+            if table.name in _MADE_AT_START:
+                await tx.execute(f"DELETE FROM {_q(table.name)}")
+            elif await tx.fetchval(f"SELECT 1 FROM {_q(table.name)} LIMIT 1") is not None:
                 raise CopyError(
                     f"{target_name} is not empty (table {table.name} has rows); copy only into a new, empty "
                     "database, so nothing there is mixed with or overwritten by the copy"

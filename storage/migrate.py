@@ -1,4 +1,5 @@
-"""Numbered SQL migrations per engine, one transaction per step, tracked in `schema_version`."""
+"""Numbered SQL migrations, written once for both engines (storage.schema), one transaction per step,
+tracked in `schema_version`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from storage.db import Database
+from storage.schema import render
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,14 @@ class Migration:
 
 
 def migrations_for(engine: str) -> list[Migration]:
-    folder = resources.files("storage") / "migrations" / engine
+    """Every migration rendered for one engine, in order (the numbers must run 1, 2, 3… without a gap)."""
+    folder = resources.files("storage") / "migrations"
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+            sql = render(entry.read_text(encoding="utf-8"), engine, name=entry.name)
+            found.append(Migration(int(match.group(1)), entry.name, sql))
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:

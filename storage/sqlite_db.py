@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database, Row, to_sqlite_params
+from storage.schema import split_statements
 
 
 class _Statements:
@@ -115,9 +116,3 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         await self._conn.close()
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a migration file into statements on `;` at line ends, dropping comment lines."""
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip().rstrip(";") for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]

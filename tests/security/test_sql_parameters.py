@@ -15,9 +15,9 @@ QUERY_METHODS = {"execute", "executemany", "fetch", "fetchrow", "fetchval"}
 # Interpolations that are fixed SQL text, never data: column lists, ORDER BY, placeholder lists ($3, $4…),
 # a sub-select written in the same function, and table names taken from a literal tuple.
 ALLOWED_NAMES = {
-    "_TEAM_COLUMNS",
-    "_ROUND_COLUMNS",
-    "_RANK_ORDER",
+    "TEAM_COLUMNS",
+    "ROUND_COLUMNS",
+    "RANK_ORDER",
     "RANK_SQL",
     "marks",
     "tenant_teams",
@@ -25,7 +25,7 @@ ALLOWED_NAMES = {
 }
 # A statement chosen between two fixed constants (e.g. with or without FOR SHARE).
 ALLOWED_NAMES |= {"statement"}
-ALLOWED_CALLS = {"_marks", "_tenant_filter"}
+ALLOWED_CALLS = {"in_marks", "_tenant_filter"}
 # The drivers pass the caller's statement through; `db copy` names tables and columns read from the
 # database's own catalog, always quoted with `_q` (identifiers, never row data).
 PASS_THROUGH = {"storage/sqlite_db.py": {"query", "statement"}, "storage/postgres_db.py": {"query", "script"}}

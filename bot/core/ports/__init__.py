@@ -5,14 +5,34 @@ Adapters and `storage/` implement these; the core depends on nothing else (tests
 
 from bot.core.ports.faults import CrashHook, no_crash
 from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter, PostRefused
-from bot.core.ports.storage import Repository
+from bot.core.ports.storage import (
+    AdminStore,
+    AnswerStore,
+    CourseStore,
+    InstallationStore,
+    PracticeStore,
+    Repository,
+    RoundStore,
+    ScoreStore,
+    StorageHandle,
+    TeamStore,
+)
 
 __all__ = [
+    "AdminStore",
+    "AnswerStore",
     "CollectedAnswer",
+    "CourseStore",
     "CrashHook",
     "EventSink",
+    "InstallationStore",
     "PlatformAdapter",
     "PostRefused",
+    "PracticeStore",
     "Repository",
+    "RoundStore",
+    "ScoreStore",
+    "StorageHandle",
+    "TeamStore",
     "no_crash",
 ]

@@ -79,6 +79,7 @@ class ScenarioCard:
     mode: str
     buttons: tuple[Button, ...] = ()
     timezone: str = "UTC"  # the team's zone, for showing the close time as the team reads it
+    post_key: str = ""  # the idempotency key it is posted under (an adapter that redraws it marks it again)
 
 
 @dataclass(frozen=True, slots=True)

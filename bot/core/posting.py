@@ -4,7 +4,7 @@ whose worker vanished. A claim comes before the post, so restarts and instances 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from cachetools import LRUCache
@@ -12,7 +12,7 @@ from cachetools import LRUCache
 from bot.core.messages import OPTIONS, Button, ScenarioCard
 from bot.core.model import AnswerMode, Round, RoundState, Team
 from bot.core.ports import PostRefused
-from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RoundDeps, bounded
+from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RoundDeps, bounded, post_key
 from bot.core.schedule_math import close_at, following_post, local_date
 from bot.core.selection import choose_scenario
 from content.schema import Scenario
@@ -129,10 +129,11 @@ class PostingService:
         """Post a claimed round once. A refusal that needs an admin (PostRefused) releases the lease, so the
         round is tried again on the next tick — or at once by `post-now` — instead of waiting it out."""
         adapter = self.deps.adapters[team.channel.platform]
-        card = self.scenario_card(team, rnd, scenario)
+        key = await post_key(self.deps.repo, rnd)
+        card = replace(self.scenario_card(team, rnd, scenario), post_key=key)
         context = {"round_id": rnd.id, "team_id": team.id, "tenant": team.channel.workspace_id}
         try:
-            post = await adapter.post_card(team.channel, card, f"round-{rnd.id}")
+            post = await adapter.post_card(team.channel, card, key)
         except PostRefused as refused:
             self.deps.telemetry.platform_error(team.channel.platform, "post")
             first = rnd.id not in self._refused

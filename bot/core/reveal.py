@@ -14,7 +14,7 @@ from bot.core.leaderboard import Period, leader_rows, period_key, period_keys
 from bot.core.messages import OPTIONS, Button, RevealCard
 from bot.core.model import Round, RoundResult, RoundState, StoredAnswer, Team
 from bot.core.ports import CollectedAnswer
-from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RECONCILE_GRACE, RoundDeps, bounded
+from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RECONCILE_GRACE, RoundDeps, bounded, post_key
 from bot.core.scoring import score_round
 from content.schema import Party
 
@@ -139,7 +139,8 @@ class RevealService:
             await self.deps.repo.mark_reveal_posted(rnd.id, "-")
             return True
         post = PostRef(team.channel, rnd.message_id)
-        reply = await self.deps.adapters[team.channel.platform].reply_thread(post, card, f"reveal-{rnd.id}")
+        key = await post_key(self.deps.repo, rnd, "reveal")
+        reply = await self.deps.adapters[team.channel.platform].reply_thread(post, card, key)
         await self.deps.repo.mark_reveal_posted(rnd.id, reply.message_id)
         self.deps.telemetry.round_revealed(team.channel.platform)
         return True

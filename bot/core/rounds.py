@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.core.clock import Clock
+from bot.core.model import Round
 from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
@@ -63,6 +64,15 @@ class RoundDeps:
     @property
     def platforms(self) -> list[str]:
         return sorted(self.adapters)
+
+
+async def post_key(repo: Repository, rnd: Round, kind: str = "round") -> str:
+    """The idempotency key of a round's post (`round`) or reveal (`reveal`), unique beyond one database:
+    the round id restarts in every database, so the key also carries this installation's random id (kept in
+    the database) and the round's local date and scenario. A restored backup or a second deployment in the
+    same channel can never take an older post for today's."""
+    installation = await repo.installation_id()
+    return f"{kind}-{rnd.id}.{installation}.{rnd.local_date:%Y%m%d}.{rnd.scenario_id}"
 
 
 async def bounded(items: Sequence[T], work: Callable[[T], Awaitable[R]], limit: int = CONCURRENCY) -> list[R]:

@@ -46,8 +46,16 @@ from tests.fakes.fake_slack import FakeSlack, Message
 
 SLACK_TEAM = "T0FAULT"
 SLACK_ADMIN = "UADMIN"
-#: The idempotency keys the bot puts on its posts: `round-<id>` on a scenario, `reveal-<id>` on a reveal.
-KEY = re.compile(r"\b((?:round|reveal)-\d+)$")
+#: The idempotency keys the bot puts on its posts: `round-<id>.<installation>.<date>.<scenario>` on a
+#: scenario, `reveal-<id>.…` on a reveal; the harness books them by `round-<id>` / `reveal-<id>`.
+KEY = re.compile(r"\b((?:round|reveal)-\d+)(?:\.[A-Za-z0-9.-]+)?$")
+
+
+def base_key(key: str) -> str:
+    match = KEY.search(key)
+    return match.group(1) if match else key
+
+
 SLACK_NAME = {party.value: name for party, name in PARTY_REACTION.items()}
 DISCORD_EMOJI = {o.party.value: o.emoji for o in OPTIONS}
 
@@ -74,7 +82,7 @@ def slack_key(metadata: object) -> str:
     if not isinstance(metadata, dict):
         return ""
     payload = metadata.get("event_payload") or {}
-    return str(payload.get("key", "")) if isinstance(payload, dict) else ""
+    return base_key(str(payload.get("key", ""))) if isinstance(payload, dict) else ""
 
 
 def discord_key(message: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from tests.fakes.fake_teams import APP_ID, APP_PASSWORD, FakeTeams, Message, Per
 TEAMS_TENANT = "33333333-3333-4333-8333-333333333333"
 TITLES = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
 #: The bot marks posts `round-<id>·<fingerprint>` / `reveal-<id>·<fingerprint>` (bot/adapters/teams).
-_KEY = re.compile(r"^((?:round|reveal)-\d+)(?:·[0-9a-f]+)?$")
+_KEY = re.compile(r"^((?:round|reveal)-\d+)(?:\.[A-Za-z0-9.-]+)?(?:·[0-9a-f]+)?$")
 
 
 def teams_key(message: Message) -> str:

@@ -457,7 +457,9 @@ class TeamsAdapter:
         card = card_from_dict(raw) if raw is not None else None
         if card is None:
             return
-        content = cards.scenario(card, _mark(card, f"round-{card.round_id}"), answered, closed)
+        content = cards.scenario(
+            card, _mark(card, card.post_key or f"round-{card.round_id}"), answered, closed
+        )
         activity = Activity(
             type=ActivityTypes.message,
             id=post.message_id,

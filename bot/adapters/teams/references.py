@@ -74,6 +74,7 @@ def card_from_dict(data: dict[str, object]) -> ScenarioCard | None:
             closes_at=datetime.fromisoformat(str(data["closes_at"])),
             mode=str(data["mode"]),
             timezone=str(data.get("timezone", "UTC")),
+            post_key=str(data.get("post_key", "")),
         )
     except (KeyError, ValueError):
         return None

@@ -29,7 +29,9 @@ async def test_full_day_cycle(world: SlackWorld) -> None:
         name: [ws.bot_user_id] for name in ANSWER_REACTIONS
     }
     rnd = await world.round_of(post)
-    assert rnd.state is RoundState.POSTED and post.metadata["event_payload"]["key"] == f"round-{rnd.id}"
+    installation = await world.repo.installation_id()
+    key = f"round-{rnd.id}.{installation}.{rnd.local_date:%Y%m%d}.{rnd.scenario_id}"
+    assert rnd.state is RoundState.POSTED and post.metadata["event_payload"]["key"] == key
     answer = world.engine.content.scenarios[rnd.scenario_id].answer
 
     # Five people react: three right, two wrong. Each gets an ephemeral receipt.
@@ -46,7 +48,7 @@ async def test_full_day_cycle(world: SlackWorld) -> None:
     assert reveal.text.startswith(f"The answer: {option_for(answer).label}")
     assert reveal.metadata == {
         "event_type": METADATA_EVENT_TYPE,
-        "event_payload": {"key": f"reveal-{rnd.id}"},
+        "event_payload": {"key": key.replace("round-", "reveal-", 1)},
     }
     assert not reveal.reply_broadcast
     stored = await world.repo.answers_for_round(rnd.id, "slack", TEAM)

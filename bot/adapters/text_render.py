@@ -16,6 +16,7 @@ from bot.core.messages import (
     StatsCard,
     TeamRankingCard,
     TextReply,
+    level_label,
     option_for,
 )
 from bot.core.schedule_math import zone
@@ -67,6 +68,7 @@ def render_text(card: Card) -> str:
                 card.explanation,
                 f"📖 {card.references[0]}" if card.references else "",
                 f"Votes — {votes}  ({card.correct_count}/{card.total} right)",
+                level_label(card.level),
             ]
             if card.top:
                 lines += ["This week:"] + [_row(r) for r in card.top]

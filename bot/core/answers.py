@@ -12,7 +12,7 @@ from functools import lru_cache
 from cachetools import TTLCache
 
 from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef
-from bot.core.messages import Card, TextReply, option_for
+from bot.core.messages import Card, TextReply, level_label, option_for
 from bot.core.model import Round, RoundState, Team
 from bot.core.rounds import ROUTE_TTL, RoundDeps
 from bot.core.schedule_math import zone
@@ -56,8 +56,10 @@ class AnswerService:
             self.deps.crash("after-answer")
             self.deps.telemetry.answer_recorded(event.user.platform, "button" if via_button else "reaction")
             option = option_for(choice)
+            scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+            level = f" ({level_label(scenario.difficulty)} question)" if scenario else ""
             text = (
-                f"Your answer *{option.label}* {option.emoji} is locked in. "
+                f"Your answer *{option.label}* {option.emoji} is locked in{level}. "
                 f"The reveal is at {_local_hhmm(rnd.closes_at, team.settings.timezone)}."
             )
         else:

@@ -15,7 +15,7 @@ from bot.core.boards import Boards
 from bot.core.command_spec import CommandSpec
 from bot.core.events import CommandIssued, UserRef
 from bot.core.lookup_reply import lookup_reply
-from bot.core.messages import Button, Card, TextReply
+from bot.core.messages import LEVEL_NAMES, Button, Card, TextReply
 from bot.core.model import Team
 from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
@@ -25,6 +25,9 @@ from content.loader import ContentBundle
 from content.lookup import index_for
 
 log = logging.getLogger(__name__)
+
+#: `practice hard` → the scenarios of that level.
+LEVEL_OF = {name: level for level, name in LEVEL_NAMES.items()}
 
 ABOUT = (
     "*Who's Responsible?* teaches the AWS Shared Responsibility Model: AWS secures *the cloud*, you secure "
@@ -88,8 +91,9 @@ class CommandRunner:
         match cmd:
             case c.Help():
                 return self.help(event.is_admin)
-            case c.Quiz():
-                return await self.practice.next_card(user, now)
+            case c.Quiz(topic=topic, level=level):
+                levels = frozenset({LEVEL_OF[level]}) if level else None
+                return await self.practice.next_card(user, now, topic=topic, levels=levels)
             case c.Leaderboard(period=period):
                 if period is None:
                     return await self.boards.team_ranking(user.tenant, now)

@@ -47,6 +47,8 @@ class Option:
     required: bool = False
     #: How usage shows the value (defaults by kind: HH:MM, Area/City, …).
     placeholder: str = ""
+    #: In a keyed command, an allowed value may be written alone (`practice hard` for `practice level hard`).
+    bare: bool = False
 
     @property
     def offered(self) -> tuple[Choice, ...]:
@@ -95,6 +97,8 @@ class CommandSpec:
     def _shown(self, option: Option) -> str:
         if option.kind is Kind.FLAG:
             text = option.name
+        elif self.keyed and option.bare:
+            text = option.shown()
         elif self.keyed:
             text = f"{option.name} {option.shown()}"
         elif option.kind is Kind.TEXT:

@@ -177,6 +177,13 @@ def read_args(spec: CommandSpec, words: list[str]) -> dict[str, Any]:
         while reader.at < len(words):
             key = words[reader.at].lower()
             option = spec.option(key)
+            bare = next((o for o in spec.options if o.bare and key in o.allowed), None)
+            if option is None and bare is not None:
+                if bare.name in values:
+                    raise reader.fail(f"`{bare.name}` is given twice")
+                values[bare.name] = key
+                reader.at += 1
+                continue
             if option is None:
                 raise reader.fail(f"unknown {spec.name} option {quote(words[reader.at])}")
             if key in values:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.command_spec import Choice, CommandSpec, Kind, Option, UsageError, names_of
 from bot.core.command_values import Window, quote, read_args, split_words
 from bot.core.leaderboard import Period
-from bot.core.model import AnswerMode
+from bot.core.model import AnswerMode, Difficulty
 
 __all__ = ["TABLE", "UsageError", "parse", "parse_with_spec", "spec_for", "split_words"]
 
@@ -29,7 +29,8 @@ class Help:
 
 @dataclass(frozen=True, slots=True)
 class Quiz:
-    pass
+    topic: str | None = None
+    level: str | None = None  # easy | medium | hard
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class Setup:
     mode: AnswerMode | None = None
     receipts: bool | None = None
     announce_course: bool | None = None
+    difficulty: Difficulty | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ def _build_setup(v: Mapping[str, Any]) -> Setup:
         mode=AnswerMode(mode) if mode else None,
         receipts=v.get("receipts"),
         announce_course=v.get("course-announce"),
+        difficulty=Difficulty(v["difficulty"]) if "difficulty" in v else None,
     )
 
 
@@ -165,7 +168,11 @@ TABLE: tuple[CommandSpec, ...] = (
     CommandSpec("help", "what the bot does and every command", lambda v: Help(str(v["topic"]).lower() if "topic" in v else None),
                 (Option("topic", Kind.WORD, "A command to explain"),)),
     CommandSpec("quiz", "a private practice question now (missed ones come back later)",
-                lambda v: Quiz(), aliases=("practice",)),
+                lambda v: Quiz(v.get("topic"), v.get("level")),
+                (Option("topic", Kind.WORD, "Only this topic, e.g. iam", placeholder="TOPIC"),
+                 Option("level", Kind.CHOICE, "Only this level",
+                        (Choice("easy", "Easy"), Choice("medium", "Medium"), Choice("hard", "Hard")), bare=True)),
+                keyed=True, aliases=("practice",), example="practice topic iam"),
     CommandSpec("leaderboard", "this team's board, or the ranking of teams",
                 lambda v: Leaderboard(_board(v)),
                 (Option("period", Kind.CHOICE, "Which board (default: this week)",
@@ -199,7 +206,9 @@ TABLE: tuple[CommandSpec, ...] = (
                         (Choice("reactions", "Reactions (default)"), Choice("buttons", "Buttons"))),
                  Option("receipts", Kind.ON_OFF, "Private receipts for answers"),
                  Option("course-announce", Kind.ON_OFF,
-                        "A line in this channel when someone completes the onboarding course")),
+                        "A line in this channel when someone completes the onboarding course"),
+                 Option("difficulty", Kind.CHOICE, "Which question levels the daily post uses",
+                        (Choice("mixed", "Mixed (default)"), Choice("easy", "Easy"), Choice("hard", "Hard")))),
                 keyed=True, admin=True, example="setup time 09:30 tz Europe/Berlin"),
     CommandSpec("pause", "stop the daily post", lambda v: Pause(), admin=True),
     CommandSpec("resume", "restart the daily post", lambda v: Resume(), admin=True),

@@ -109,6 +109,16 @@ class RevealCard:
     total: int
     top: tuple[LeaderRow, ...] = ()
     buttons: tuple[Button, ...] = ()
+    level: int = 0  # the scenario's difficulty, 1–3 (0: not known)
+
+
+#: How a scenario's difficulty reads in reveals, receipts and practice.
+LEVEL_NAMES = {1: "easy", 2: "medium", 3: "hard"}
+
+
+def level_label(level: int) -> str:
+    """`level 2 of 3 (medium)`, or "" when the level is unknown."""
+    return f"level {level} of 3 ({LEVEL_NAMES[level]})" if level in LEVEL_NAMES else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,14 @@ class RoundState(StrEnum):
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class Difficulty(StrEnum):
+    """A team's choice of levels (`setup difficulty …`); the default is mixed."""
+
+    EASY = "easy"
+    MIXED = "mixed"
+    HARD = "hard"
+
+
 @dataclass(frozen=True, slots=True)
 class TeamSettings:
     timezone: str = "UTC"
@@ -36,6 +44,7 @@ class TeamSettings:
     mode: AnswerMode = AnswerMode.REACTIONS
     receipts: bool = True
     announce_course: bool = False  # a line in the channel when someone completes the course
+    difficulty: Difficulty = Difficulty.MIXED
 
     def describe(self) -> str:
         days = ",".join(WEEKDAYS[d] for d in sorted(self.days))
@@ -46,6 +55,7 @@ class TeamSettings:
             window = f"{minutes // 60}h" + (f"{minutes % 60}m" if minutes % 60 else "")
         extras = "" if self.receipts else ", no receipts"
         extras += ", course completions announced" if self.announce_course else ""
+        extras += f", {self.difficulty.value} questions" if self.difficulty is not Difficulty.MIXED else ""
         return (
             f"posts at {self.post_time:%H:%M} {self.timezone} on {days}, answers {window}, "
             f"mode {self.mode.value}{extras}"

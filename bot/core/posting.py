@@ -105,7 +105,16 @@ class PostingService:
         stats = await self.deps.repo.team_topic_accuracy(team.id)
         flags = await self.deps.repo.open_flags(team.channel.tenant)
         withheld = [f.scenario_id for f in flags if f.count >= self.flag_threshold]
-        return choose_scenario(self.deps.content.scenarios, history, stats, withheld, self.seed, team.id, day)
+        return choose_scenario(
+            self.deps.content.scenarios,
+            history,
+            stats,
+            withheld,
+            self.seed,
+            team.id,
+            day,
+            team.settings.difficulty,
+        )
 
     def scenario_card(self, team: Team, rnd: Round, scenario: Scenario) -> ScenarioCard:
         buttons: tuple[Button, ...] = ()

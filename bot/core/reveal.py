@@ -131,6 +131,7 @@ class RevealService:
             total=len(answers),
             top=top,
             buttons=(Button("Flag as wrong or unclear", "flag", scenario.id),),
+            level=scenario.difficulty,
         )
 
     async def post_reveal(self, team: Team, rnd: Round) -> bool:

@@ -18,19 +18,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from enum import StrEnum
 
+from bot.core.model import Difficulty
 from content.freshness import current
 from content.schema import Scenario
-
-
-class Difficulty(StrEnum):
-    """A team's choice of levels (`setup difficulty …`); the default is mixed."""
-
-    EASY = "easy"
-    MIXED = "mixed"
-    HARD = "hard"
-
 
 LEVELS: dict[Difficulty, frozenset[int]] = {
     Difficulty.EASY: frozenset({1}),

@@ -52,6 +52,7 @@ class TeamAdmin:
                 "mode": cmd.mode,
                 "receipts": cmd.receipts,
                 "announce_course": cmd.announce_course,
+                "difficulty": cmd.difficulty,
             }.items()
             if v is not None
         }

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.core.events import UserRef
 from bot.core.messages import PracticeCard, TextReply
+from bot.core.model import Difficulty
 from bot.core.ports import Repository
 from bot.core.practice import Practice, practice_pool
-from bot.core.selection import LEVELS, Difficulty, choose_scenario
+from bot.core.selection import LEVELS, choose_scenario
 from content.schema import Scenario
 from tests.fakes.content import scenario, small_bundle
 
@@ -94,3 +95,34 @@ async def test_practice_never_serves_an_expired_scenario(sqlite_repo: Repository
     for day in range(5):
         card = await practice.next_card(ann, datetime(2026, 12, 2 + day, tzinfo=UTC))
         assert isinstance(card, PracticeCard) and card.scenario_id == live.id
+
+
+async def test_setup_difficulty_is_kept_and_chooses_the_daily_levels(sqlite_repo: Repository) -> None:
+    """`setup difficulty hard`: one option in the table, stored with the team, used for the daily post."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fakes.harness import Harness
+
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    h = Harness.build(sqlite_repo, monday)
+    (reply,) = await h.command("setup time 09:30 tz UTC difficulty hard")
+    assert isinstance(reply, TextReply) and "hard questions" in reply.text
+    team = await sqlite_repo.get_team(h.channel())
+    assert team is not None and team.settings.difficulty is Difficulty.HARD
+    await h.run_until(monday + timedelta(days=4), step=timedelta(minutes=30))
+    levels = {h.engine.content.scenarios[card.scenario_id].difficulty for _, card in h.scenario_posts()}
+    assert levels == {3}
+
+
+def test_practice_by_topic_and_level_parses() -> None:
+    from bot.core import commands as c
+
+    assert c.parse("practice hard") == c.Quiz(None, "hard")
+    assert c.parse("practice topic iam") == c.Quiz("iam", None)
+    assert c.parse("quiz topic iam level easy") == c.Quiz("iam", "easy")
+    for bad in ("practice hard easy", "practice topic", "practice expert"):
+        try:
+            c.parse(bad)
+        except c.UsageError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")

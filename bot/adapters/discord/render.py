@@ -30,6 +30,7 @@ from bot.core.messages import (
     StatsCard,
     TeamRankingCard,
     TextReply,
+    level_label,
     option_for,
 )
 
@@ -210,7 +211,7 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
                 f"Answer: {right.emoji} {right.label}",
                 card.explanation,
                 fields=fields,
-                footer=f"scenario {card.scenario_id}",
+                footer=" · ".join(p for p in (f"scenario {card.scenario_id}", level_label(card.level)) if p),
             )
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
         case LeaderboardCard():

@@ -30,6 +30,7 @@ from bot.core.messages import (
     StatsCard,
     TeamRankingCard,
     TextReply,
+    level_label,
     option_for,
 )
 
@@ -258,6 +259,8 @@ def _reveal(card: RevealCard) -> SlackMessage:
         blocks.append(
             context(*(link(url, f"AWS documentation {i + 1}") for i, url in enumerate(card.references)))
         )
+    if card.level:
+        blocks.append(context(f"Scenario `{esc(card.scenario_id)}` · {level_label(card.level)}"))
     if card.top:
         blocks.append(section("*This week*\n" + "\n".join(_row(r) for r in card.top)))
     blocks += actions(card.buttons)

@@ -26,6 +26,7 @@ from bot.core.messages import (
     StatsCard,
     TeamRankingCard,
     TextReply,
+    level_label,
     option_for,
 )
 
@@ -166,7 +167,7 @@ def reveal(c: RevealCard, key: str = "") -> Json:
         body.append(_text("**This week**\n\n" + "\n\n".join(_leader(r) for r in c.top)))
     if c.references:
         body.append(_links(c.references))
-    body.append(_subtle(f"scenario {c.scenario_id}"))
+    body.append(_subtle(" · ".join(p for p in (f"scenario {c.scenario_id}", level_label(c.level)) if p)))
     return card(body, _buttons(c.buttons), key)
 
 

@@ -71,11 +71,17 @@ class SqliteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+        except BaseException:
+            # The connection's worker thread is not a daemon: left open, it would keep the process alive
+            # after the error was printed (a file that is not a database, a read-only folder).
+            await conn.close()
+            raise
         return cls(conn)
 
     async def execute(self, query: str, *args: Any) -> int:
@@ -114,6 +120,7 @@ class SqliteDatabase:
             await self._raw.run_script(script)
 
     async def close(self) -> None:
+        """Idempotent: closing twice (a failed start, then the shutdown path) is harmless."""
         await self._conn.close()
 
 

@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, CommandIssued, Event, PostRef, UserRef
 from bot.core.messages import OPTIONS, Card, ScenarioCard, TextReply
-from bot.core.ports import CollectedAnswer, EventSink
+from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,20 @@ class DiscordAdapter:
                 log.debug("the gateway task ended with an error", exc_info=True)
         self._task = None
 
+    async def health(self) -> AdapterHealth:
+        """Connected while the gateway socket is open after READY. discord.py reconnects by itself, so the
+        gateway task ending means it gave up (a revoked token, a refused intent): `ended`."""
+        client, task = self._client, self._task
+        if client is None or task is None:
+            return AdapterHealth(False, "not started")
+        if task.done():
+            exc = None if task.cancelled() else task.exception()
+            reason = _explain(exc) if exc is not None else "closed"
+            return AdapterHealth(False, f"gateway task ended: {reason}", ended=True)
+        if client.is_closed() or not client.is_ready() or not _gateway_open(client):
+            return AdapterHealth(False, "gateway reconnecting")
+        return AdapterHealth(True, "gateway ready")
+
     # Gateway events --------------------------------------------------------------------------------------
     async def on_ready(self) -> None:
         log.info("Discord gateway ready as %s in %d server(s)", self.bot_user_id, len(self.client.guilds))
@@ -454,6 +468,13 @@ def _setup_succeeded(event: CommandIssued, cards: Sequence[Card]) -> bool:
         and isinstance(first, TextReply)
         and first.text.startswith("✅")
     )
+
+
+def _gateway_open(client: discord.Client) -> bool:
+    if isinstance(client, discord.AutoShardedClient):
+        return bool(client.shards) and not any(shard.is_closed() for shard in client.shards.values())
+    ws = getattr(client, "ws", None)
+    return ws is not None and bool(ws.open)
 
 
 def _explain(exc: BaseException | None) -> str:

@@ -197,13 +197,12 @@ class Application:
         self._stopping = True
         if self._watch_task is not None:
             self._watch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._watch_task
         if self._scheduler is not None:
             self._scheduler.stop()
-        if self._scheduler_task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._scheduler_task  # finishes the tick in flight
+        for task in (self._watch_task, self._scheduler_task):  # the scheduler finishes the tick in flight
+            if task is not None and not task.done():  # a dead one was reported when it died
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         for adapter in self.adapters:
             try:
                 await adapter.stop()

@@ -7,6 +7,7 @@ a transaction's statements must never interleave with another task's.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -70,6 +71,10 @@ class SqliteDatabase:
     async def open(cls, path: str) -> SqliteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # aiosqlite, when its connect fails, stops its thread without waiting for it; a command that
+            # then ends leaves that thread reporting to a closed event loop. Open it once here first, so a
+            # path that cannot be opened fails in plain sqlite3.
+            await asyncio.to_thread(_probe, path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
@@ -122,6 +127,10 @@ class SqliteDatabase:
     async def close(self) -> None:
         """Idempotent: closing twice (a failed start, then the shutdown path) is harmless."""
         await self._conn.close()
+
+
+def _probe(path: str) -> None:
+    sqlite3.connect(path).close()
 
 
 def split_statements(script: str) -> list[str]:

@@ -120,6 +120,8 @@ async def run_demo(
     engine, tmp = await _open_engine(content, adapter, clock, seed, db_url, timezone)
     rng = random.Random(seed)
     try:
+        start = await _continue_after(engine, start)
+        clock.set(local_instant(start, datetime.min.time(), timezone) + timedelta(hours=8))
         await adapter.start(engine.handle)
         await _command(engine, adapter, f"setup time 09:30 tz {timezone} days mon-fri window 4h", clock)
         team = await engine.repo.get_team(CHANNEL)
@@ -152,6 +154,14 @@ async def run_demo(
         await engine.repo.close()
         if tmp is not None:
             tmp.cleanup()
+
+
+async def _continue_after(engine: Engine, start: date) -> date:
+    """On a kept database (--db, or DATABASE_URL under `run`) the demo goes on after its last round rather
+    than replaying days that already have one."""
+    team = await engine.repo.get_team(CHANNEL)
+    last = await engine.repo.previous_round(team.id, date.max) if team is not None else None
+    return max(start, last.local_date + timedelta(days=1)) if last is not None else start
 
 
 async def _command(engine: Engine, adapter: ConsoleAdapter, text: str, clock: ManualClock) -> None:

@@ -176,6 +176,11 @@ def test_item13_run_without_a_token_uses_the_settings(tmp_path: Path) -> None:
     assert "09:30 Asia/Tokyo" in run.stdout
     with sqlite3.connect(db) as conn:  # the demo's rounds are in DATABASE_URL
         assert conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0] == 5
+    again = respbot("run", env=env, stdin="a\n" * 5)  # a second run goes on after the kept days
+    assert again.returncode == 0 and "(no round today)" not in again.stdout
+    assert "Monday 08 June 2026" in again.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0] == 10
     (packs / "broken.yaml").write_text(BROKEN_PACK, encoding="utf-8")
     line = error_line(respbot("run", env=env, stdin="a\n" * 5))
     assert "content error" in line and "broken-one" in line

@@ -8,6 +8,7 @@ last tick (503 past STALE_TICKS intervals) and each adapter's connection, as JSO
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from datetime import UTC, datetime
@@ -17,12 +18,15 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.adapters.console import ConsoleAdapter
 from bot.app import Application
 from bot.config import Settings
-from bot.core.ports import AdapterHealth
+from bot.core.ports import AdapterHealth, Repository
 from bot.health import STALE_TICKS, scheduler_part
+from tests.adapters.slack.conftest import build_world, close_world, populate, slack_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_discord import FakeDiscord
+from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.recording import RecordingAdapter
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -102,6 +106,7 @@ class SchedulerBug(BaseException):
 async def test_item16_a_dead_scheduler_stops_the_bot_with_exit_1(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     app = Application(settings(tmp_path), clock=FakeClock(NOW))
     await app.start()
     assert app.engine is not None
@@ -122,6 +127,7 @@ async def test_item16_a_dead_scheduler_stops_the_bot_with_exit_1(
 async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     fake = await FakeDiscord().start()
     try:
         app = Application(
@@ -154,3 +160,28 @@ async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
         "adapter supervisor stopped unexpectedly" in caplog.text
         and "discord: gateway task ended" in caplog.text
     )
+
+
+async def test_item16_slack_and_console_adapters_report_their_connection(sqlite_repo: Repository) -> None:
+    fake = await FakeSlack().start()
+    try:
+        ws = populate(fake)
+        for mode, detail in (("socket", "Socket Mode connected"), ("http", "HTTP mode")):
+            world = await build_world(
+                fake, sqlite_repo, mode, slack_settings(fake, mode, slack_bot_token=ws.token)
+            )
+            try:
+                assert await world.adapter.health() == AdapterHealth(True, detail)
+            finally:
+                await close_world(world)
+            assert (await world.adapter.health()).connected is False
+    finally:
+        await fake.stop()
+    console = ConsoleAdapter(out=io.StringIO())
+    assert (await console.health()).connected is False
+
+    async def sink(_: object) -> list[object]:
+        return []
+
+    await console.start(sink)  # type: ignore[arg-type]
+    assert (await console.health()).connected is True

@@ -124,8 +124,9 @@ async def test_item16_a_dead_scheduler_stops_the_bot_with_exit_1(
     assert "stopped after a failure" in caplog.text and "stopped cleanly" not in caplog.text
 
 
+@pytest.mark.parametrize("shards", [None, 2])
 async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, shards: int | None
 ) -> None:
     caplog.set_level(logging.INFO)
     fake = await FakeDiscord().start()
@@ -136,6 +137,7 @@ async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
                 discord_token=SecretStr(fake.token),
                 discord_api_base_url=fake.rest_url,
                 discord_gateway_url=fake.gateway_url,
+                discord_shard_count=shards,
             ),
             clock=FakeClock(NOW),
         )
@@ -143,6 +145,7 @@ async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
         try:
             status, body = await healthz(app.port)
             assert status == 200 and body["adapters"]["discord"]["connected"] is True  # type: ignore[index]
+            assert sorted(fake.by_shard) == list(range(shards or 1))
             session = fake.by_shard[0].ws
             assert session is not None
             # After READY, Discord closes the gateway for good (the token was reset in the portal).

@@ -23,6 +23,7 @@ from bot.app import Application
 from bot.config import Settings
 from bot.core.ports import AdapterHealth, Repository
 from bot.health import STALE_TICKS, scheduler_part
+from tests.adapters.discord.conftest import make_adapter
 from tests.adapters.slack.conftest import build_world, close_world, populate, slack_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.fake_discord import FakeDiscord
@@ -126,21 +127,17 @@ async def test_item16_a_dead_scheduler_stops_the_bot_with_exit_1(
 
 @pytest.mark.parametrize("shards", [None, 2])
 async def test_item16_discord_gateway_death_stops_the_bot_with_exit_1(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, shards: int | None
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, shards: int | None
 ) -> None:
     caplog.set_level(logging.INFO)
     fake = await FakeDiscord().start()
+    # The adapter the settings describe, with the test timings (no 2 s guild wait, no 5 s identify delay).
+    monkeypatch.setattr(
+        "bot.app.build_adapters",
+        lambda _settings, _repo, clock: [make_adapter(fake, clock, shard_count=shards)],
+    )
     try:
-        app = Application(
-            settings(
-                tmp_path,
-                discord_token=SecretStr(fake.token),
-                discord_api_base_url=fake.rest_url,
-                discord_gateway_url=fake.gateway_url,
-                discord_shard_count=shards,
-            ),
-            clock=FakeClock(NOW),
-        )
+        app = Application(settings(tmp_path, discord_token=SecretStr(fake.token)), clock=FakeClock(NOW))
         await app.start()
         try:
             status, body = await healthz(app.port)

@@ -225,7 +225,7 @@ def describe_start_failure(exc: BaseException) -> str:
     known = (StartError, DatabaseOpenError, DatabaseUrlError, DatabaseTooNewError, SlackSetupError)
     if isinstance(exc, known):
         return str(exc)
-    if isinstance(exc, RuntimeError) and str(exc):  # the Discord adapter's explained start failures
+    if isinstance(exc, RuntimeError | ValueError) and str(exc):  # the adapters' explained start failures
         return str(exc)
     return f"{type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows the traceback)"
 

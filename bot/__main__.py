@@ -6,49 +6,52 @@ import argparse
 import asyncio
 import os
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from content.loader import SHIPPED, ContentBundle, ContentError, load_bundle, load_scenario_file
+from storage.urls import parse_database_url, redact_url
 
 if TYPE_CHECKING:
     from bot.adapters.console import ConsoleAdapter
+    from bot.config import Settings
     from bot.demo import AnswerSource
 
 from content.freshness import EXPIRY_HORIZON
-from content.loader import ContentBundle, ContentError, load_bundle, load_scenario_file
 from content.schema import Party, Scenario
 
 
-def _settings() -> object:
-    from bot.config import Settings
+def _settings(**overrides: object) -> Settings:
+    """Every command's settings, built one way (bot.config.load_settings); a bad one ends the command."""
+    from bot.config import load_settings
 
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]).upper()
-        raise SystemExit(
-            f"respbot: setting {field}: {first['msg']} (check your environment or .env)"
-        ) from None
+    return load_settings(**overrides)
 
 
-def _bundle(extra: Sequence[Path] = ()) -> ContentBundle:
-    try:
-        return load_bundle(extra_scenario_dirs=extra)
-    except ContentError as exc:
-        raise SystemExit(f"respbot: content error: {exc}") from None
+def _bundle(settings: Settings, extra: Sequence[Path] = ()) -> ContentBundle:
+    """The shipped content plus CONTENT_DIR's packs (and any given here): what `run` would load."""
+    return load_bundle(extra_scenario_dirs=[*settings.content_dir, *extra])
 
 
-def _console(script: str | None) -> tuple[ContentBundle, ConsoleAdapter, AnswerSource] | None:
+def _demo_timezone(settings: Settings) -> str:
+    """DEFAULT_TIMEZONE when it is set; otherwise the demo's own zone (so a seed repeats a run exactly)."""
+    from bot.demo import TEAM_TZ
+
+    return settings.default_timezone if "default_timezone" in settings.model_fields_set else TEAM_TZ
+
+
+def _console(
+    settings: Settings, script: str | None
+) -> tuple[ContentBundle, ConsoleAdapter, AnswerSource] | None:
     """The content, a terminal adapter, and where answers come from: a script file, stdin (`-`), or a prompt."""
     from bot.adapters.console import ConsoleAdapter
     from bot.demo import line_reader, prompt_reader
 
-    content = _bundle()
+    content = _bundle(settings)
     adapter = ConsoleAdapter()
     if script == "-":
         return content, adapter, line_reader(sys.stdin, adapter)
@@ -63,10 +66,8 @@ def _console(script: str | None) -> tuple[ContentBundle, ConsoleAdapter, AnswerS
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-
     settings = _settings()
-    assert isinstance(settings, Settings)
+    parse_database_url(settings.database_url)  # a bad URL is refused before anything starts
     if not settings.any_platform:
         if args.require_platform:
             print(
@@ -79,42 +80,62 @@ def cmd_run(args: argparse.Namespace) -> int:
             "No SLACK_BOT_TOKEN / SLACK_CLIENT_ID, DISCORD_TOKEN or TEAMS_APP_ID set: starting the console demo."
         )
         print("(See README: 'Add to Slack' / 'Add to Discord' / 'Add to Teams' to run on a real platform.)\n")
-        args.days, args.script, args.db, args.start = 5, None, None, None
-        return cmd_demo(args)
+        # The demo on the bot's own settings: DATABASE_URL when set (else a temporary file), CONTENT_DIR,
+        # DEFAULT_TIMEZONE and SEED.
+        db = settings.database_url if "database_url" in settings.model_fields_set else None
+        seed = settings.seed if args.seed is None else args.seed
+        return _demo(settings, 5, seed, None, None, db)
     from bot.app import run_bot
-    from bot.logging_setup import register_secrets, scrub, secret_values
+    from bot.config import platform_problem
+    from bot.logging_setup import register_secrets, secret_values
 
+    problem = platform_problem(settings)
+    if problem is not None:
+        print(f"respbot: could not start: {problem}", file=sys.stderr)
+        return 1
     register_secrets(secret_values(settings))
-    try:
-        return asyncio.run(run_bot(settings))
-    except ContentError as exc:
-        print(f"respbot: content error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # start-up failures (bad token, unreachable database): a line, not a traceback
-        print(f"respbot: could not start: {scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
-        print("(see the log lines above; LOG_LEVEL=DEBUG shows more)", file=sys.stderr)
-        return 1
+    return asyncio.run(run_bot(settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.db is not None:
+        parse_database_url(args.db)
+    seed = settings.seed if args.seed is None else args.seed
+    return _demo(settings, args.days, seed, args.script, args.start, args.db)
+
+
+def _demo(
+    settings: Settings, days: int, seed: int, script: str | None, start: date | None, db: str | None
+) -> int:
     from bot.demo import DEFAULT_START, run_demo
 
-    console = _console(args.script)
+    console = _console(settings, script)
     if console is None:
         return 1
     content, adapter, read = console
-    return asyncio.run(
-        run_demo(content, adapter, read, args.days, args.seed, args.start or DEFAULT_START, args.db)
-    )
+    zone = _demo_timezone(settings)
+    return asyncio.run(run_demo(content, adapter, read, days, seed, start or DEFAULT_START, db, zone))
+
+
+def default_learn_db() -> str:
+    """`respbot learn` keeps progress in the user's data folder (XDG_DATA_HOME on Linux, Application
+    Support on macOS, AppData on Windows), so running it again continues where it stopped."""
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('respbot', appauthor=False) / 'learn.db'}"
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
     from bot.demo import run_course
 
-    console = _console(args.script)
+    settings = _settings()
+    db = args.db or default_learn_db()
+    parse_database_url(db)
+    console = _console(settings, args.script)
     if console is None:
         return 1
-    return asyncio.run(run_course(*console, args.db))
+    return asyncio.run(run_course(*console, db, _demo_timezone(settings)))
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
@@ -137,8 +158,9 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_content_validate(args: argparse.Namespace) -> int:
+    settings = _settings()
     try:
-        bundle = load_bundle()
+        bundle = _bundle(settings)  # the shipped content and CONTENT_DIR, exactly as `run` loads them
         extra_ids: dict[str, str] = {}
         for raw in args.paths:
             path = Path(raw)
@@ -168,6 +190,7 @@ def cmd_content_validate(args: argparse.Namespace) -> int:
         "matrix_entries": len(bundle.matrix.entries),
         "matrix_services": len(bundle.matrix.services),
         "lessons": len(bundle.lessons),
+        "content_dir_scenarios": sum(1 for f in bundle.sources.values() if not _shipped(f)),
         "extra_pack_scenarios": len(extra_ids),
     }
     print("OK " + " ".join(f"{k}={v}" for k, v in report.items()))
@@ -191,7 +214,7 @@ def cmd_content_stale(args: argparse.Namespace) -> int:
     """Items whose review is older than --before (default a year ago) or that expire within 90 days."""
     from content.freshness import default_cutoff, stale_items
 
-    bundle = _bundle()
+    bundle = _bundle(_settings())  # CONTENT_DIR's packs too, as `run` loads them
     today: date = args.today or date.today()
     before: date = args.before or default_cutoff(today)
     found = stale_items(bundle.dated_items(), before, today)
@@ -202,54 +225,35 @@ def cmd_content_stale(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-    from storage import redact_url
-    from storage.migrate import DatabaseTooNewError, upgrade
+def _shipped(source: object) -> bool:
+    return Path(str(source)).resolve().is_relative_to(SHIPPED.resolve())
 
-    settings = _settings()
-    assert isinstance(settings, Settings)
-    url = args.url or settings.database_url
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage import open_repository
+    from storage.migrate import upgrade
+
+    url = _settings(database_url=args.url).database_url
 
     async def go() -> list[str]:
-        from storage import open_repository
-
         repo = await open_repository(url, migrate=False)
         try:
             return await upgrade(repo.db)  # type: ignore[attr-defined]
         finally:
             await repo.close()
 
-    try:
-        applied = asyncio.run(go())
-    except DatabaseTooNewError as exc:
-        print(f"respbot: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # unreachable, wrong credentials, no such database…: a line, not a traceback
-        from bot.logging_setup import register_secrets, scrub, secret_values
-
-        register_secrets(secret_values(settings.model_copy(update={"database_url": url})))
-        print(
-            f"respbot: cannot open {redact_url(url)}: {scrub(f'{type(exc).__name__}: {exc}')}",
-            file=sys.stderr,
-        )
-        return 1
+    applied = asyncio.run(go())
     print(f"{redact_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "already up to date"))
     return 0
 
 
 def cmd_db_copy(args: argparse.Namespace) -> int:
-    from storage import redact_url
     from storage.copy import CopyError, copy_database
-    from storage.migrate import DatabaseTooNewError
 
     try:
         report = asyncio.run(copy_database(args.source, args.target))
-    except (CopyError, DatabaseTooNewError, ValueError) as exc:
+    except CopyError as exc:
         print(f"respbot: copy refused: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"respbot: cannot reach a database: {type(exc).__name__}", file=sys.stderr)
         return 1
     print(f"copied {redact_url(args.source)} → {redact_url(args.target)}")
     for line in report.lines():
@@ -259,10 +263,8 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
 def cmd_discord_invite_url(args: argparse.Namespace) -> int:
     from bot.adapters.discord.invite import invite_url
-    from bot.config import Settings
 
     settings = _settings()
-    assert isinstance(settings, Settings)
     app_id = args.application_id or settings.discord_application_id
     if not app_id:
         print(
@@ -316,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (the console demo when no platform token is set)")
-    run.add_argument("--seed", type=int, default=0, help="seed for the console demo")
+    run.add_argument("--seed", type=int, help="seed for the console demo (default: SEED)")
     run.add_argument(
         "--require-platform",
         action="store_true",
@@ -326,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="a simulated team channel in the terminal, on a fake clock")
     demo.add_argument("--days", type=int, default=3, help="working days to play (default 3)")
-    demo.add_argument("--seed", type=int, default=0, help="repeat a run exactly")
+    demo.add_argument("--seed", type=int, help="repeat a run exactly (default: SEED, 0)")
     demo.add_argument("--script", help="answers, one per line (a, c, s or blank); - for stdin")
     demo.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2026-06-01)")
     demo.add_argument("--db", help="keep the demo's data in this DATABASE_URL (default: a temporary file)")
@@ -334,7 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     learn = sub.add_parser("learn", help="take the onboarding course in the terminal")
     learn.add_argument("--script", help="answers, one per line (option numbers); - for stdin")
-    learn.add_argument("--db", help="keep progress in this DATABASE_URL (default: a temporary file)")
+    learn.add_argument(
+        "--db", help="keep progress in this DATABASE_URL (default: learn.db in your user data folder)"
+    )
     learn.set_defaults(func=cmd_learn)
 
     lookup = sub.add_parser("lookup", help="who is responsible? ask in plain words (exit 1 when not sure)")
@@ -391,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "days", 1) is not None and getattr(args, "days", 1) < 1:
         parser.error("--days must be at least 1")
+    if any("\x00" in v for v in vars(args).values() if isinstance(v, str)):
+        parser.error("an argument contains a NUL character")
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -398,6 +404,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `respbot lookup --eval … | head`: the reader left; no traceback for that
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as exc:  # every path ends in one line and an exit code, never a traceback
+        print(f"respbot: {explain(exc)}", file=sys.stderr)
+        return 1
+
+
+def explain(exc: Exception) -> str:
+    """One line for an error that ended a command: the known kinds say what to do; anything else is named
+    with its secrets scrubbed (LOG_LEVEL=DEBUG adds the traceback, for a bug report)."""
+    from bot.config import SettingsError
+    from bot.logging_setup import scrub
+    from storage import DatabaseOpenError, DatabaseUrlError
+    from storage.migrate import DatabaseTooNewError
+
+    if isinstance(exc, SettingsError | DatabaseUrlError | DatabaseOpenError | DatabaseTooNewError):
+        return scrub(str(exc))
+    if isinstance(exc, ContentError):
+        return f"content error: {exc}"
+    if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+        traceback.print_exception(exc, file=sys.stderr)
+    return f"unexpected error: {scrub(f'{type(exc).__name__}: {exc}')} (LOG_LEVEL=DEBUG shows the traceback)"
 
 
 if __name__ == "__main__":

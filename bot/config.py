@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.schedule_math import zone
@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     teams_openid_metadata_url: str | None = None
     teams_token_url: str | None = None
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """A NUL byte is stored by SQLite and refused by PostgreSQL, and cuts C strings short: never valid."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in texts):
+            raise ValueError("contains a NUL character")
+        return value
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -104,3 +113,37 @@ class Settings(BaseSettings):
     @property
     def any_platform(self) -> bool:
         return self.slack_enabled or self.discord_enabled or self.teams_enabled
+
+
+class SettingsError(ValueError):
+    """A setting is invalid or missing; the message is one line that names it and never holds its value."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The one way every command builds its settings: the environment and `.env`, then the command's own
+    flags (`--db`, `--url`) on top; None means "not given". Invalid values raise SettingsError."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise SettingsError(f"setting {field}: {first['msg']} (check your environment or .env)") from None
+
+
+def platform_problem(settings: Settings) -> str | None:
+    """A platform configured only half-way, said before anything starts (None when it is complete)."""
+    if not settings.slack_enabled:
+        return None
+    mode = settings.slack_mode
+    if mode == "socket" and settings.slack_app_token is None:
+        return "SLACK_MODE=socket needs SLACK_APP_TOKEN (an app-level xapp- token with connections:write)"
+    if mode == "http" and settings.slack_signing_secret is None:
+        return "SLACK_MODE=http needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)"
+    if mode == "auto" and settings.slack_app_token is None and settings.slack_signing_secret is None:
+        return (
+            "Slack needs a way to receive events: set SLACK_APP_TOKEN (an xapp- token with connections:write, "
+            "for Socket Mode — the README's 'Add to Slack' path) or SLACK_SIGNING_SECRET (for HTTP mode, "
+            "docs/slack.md)"
+        )
+    return None

@@ -23,7 +23,8 @@ from bot.core.messages import OPTIONS, Button, Card, LessonCard, PracticeCard, T
 from bot.core.model import RoundState
 from bot.core.schedule_math import close_at, local_instant, post_at
 from content.loader import ContentBundle
-from storage import open_repository
+from storage import open_repository, parse_database_url, redact_url
+from storage.urls import SqliteTarget
 
 TEAM_TZ = "Europe/Berlin"
 DEFAULT_START = date(2026, 6, 1)  # a Monday; fixed so that a seed repeats the same run
@@ -75,19 +76,30 @@ def prompt_reader(stream_in: TextIO, console: ConsoleAdapter) -> AnswerSource:
 
 
 async def _open_engine(
-    content: ContentBundle, adapter: ConsoleAdapter, clock: ManualClock, seed: int, db_url: str | None
-) -> tuple[Engine, object]:
+    content: ContentBundle,
+    adapter: ConsoleAdapter,
+    clock: ManualClock,
+    seed: int,
+    db_url: str | None,
+    timezone: str = TEAM_TZ,
+) -> tuple[Engine, tempfile.TemporaryDirectory[str] | None]:
+    """The engine on `db_url`, or on a temporary file removed at the end (also when opening fails)."""
     tmp = None
     if db_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="respbot-demo-")
         db_url = f"sqlite:///{Path(tmp.name) / 'demo.db'}"
-    repo = await open_repository(db_url)
+    try:
+        repo = await open_repository(db_url)
+    except BaseException:
+        if tmp is not None:
+            tmp.cleanup()
+        raise
     engine = Engine(
         repo,
         content,
         clock,
         {PLATFORM: adapter},
-        EngineConfig(seed=seed, default_timezone=TEAM_TZ, onboarding="off"),
+        EngineConfig(seed=seed, default_timezone=timezone, onboarding="off"),
     )
     return engine, tmp
 
@@ -100,13 +112,16 @@ async def run_demo(
     seed: int,
     start: date = DEFAULT_START,
     db_url: str | None = None,
+    timezone: str = TEAM_TZ,
 ) -> int:
-    clock = ManualClock(local_instant(start, datetime.min.time(), TEAM_TZ) + timedelta(hours=8))
-    engine, tmp = await _open_engine(content, adapter, clock, seed, db_url)
+    clock = ManualClock(local_instant(start, datetime.min.time(), timezone) + timedelta(hours=8))
+    engine, tmp = await _open_engine(content, adapter, clock, seed, db_url, timezone)
     rng = random.Random(seed)
     try:
+        start = await _continue_after(engine, start)
+        clock.set(local_instant(start, datetime.min.time(), timezone) + timedelta(hours=8))
         await adapter.start(engine.handle)
-        await _command(engine, adapter, "setup time 09:30 tz Europe/Berlin days mon-fri window 4h", clock)
+        await _command(engine, adapter, f"setup time 09:30 tz {timezone} days mon-fri window 4h", clock)
         team = await engine.repo.get_team(CHANNEL)
         assert team is not None
         day = start
@@ -136,7 +151,15 @@ async def run_demo(
     finally:
         await engine.repo.close()
         if tmp is not None:
-            tmp.cleanup()  # type: ignore[attr-defined]
+            tmp.cleanup()
+
+
+async def _continue_after(engine: Engine, start: date) -> date:
+    """On a kept database (--db, or DATABASE_URL under `run`) the demo goes on after its last round rather
+    than replaying days that already have one."""
+    team = await engine.repo.get_team(CHANNEL)
+    last = await engine.repo.previous_round(team.id, date.max) if team is not None else None
+    return max(start, last.local_date + timedelta(days=1)) if last is not None else start
 
 
 async def _command(engine: Engine, adapter: ConsoleAdapter, text: str, clock: ManualClock) -> None:
@@ -198,13 +221,25 @@ async def _play_round(
 
 
 async def run_course(
-    content: ContentBundle, adapter: ConsoleAdapter, read: AnswerSource, db_url: str | None
+    content: ContentBundle,
+    adapter: ConsoleAdapter,
+    read: AnswerSource,
+    db_url: str | None,
+    timezone: str = TEAM_TZ,
 ) -> int:
-    """Take the onboarding course in the terminal: each lesson, its check question, feedback, next."""
-    clock = ManualClock(local_instant(DEFAULT_START, datetime.min.time(), TEAM_TZ) + timedelta(hours=9))
-    engine, tmp = await _open_engine(content, adapter, clock, 0, db_url)
+    """Take the onboarding course in the terminal: each lesson, its check question, feedback, next.
+    Progress lives in `db_url` (the CLI's default is a file in the user's data folder), and it says where."""
+    clock = ManualClock(local_instant(DEFAULT_START, datetime.min.time(), timezone) + timedelta(hours=9))
+    engine, tmp = await _open_engine(content, adapter, clock, 0, db_url, timezone)
+    saved = (
+        "This run keeps no progress (pass --db sqlite:///FILE to keep it)"
+        if db_url is None
+        else f"Your progress is saved in {where(db_url)}; run `respbot learn` again to continue"
+    )
     try:
         await adapter.start(engine.handle)
+        if db_url is not None:
+            adapter.say(f"(Progress is kept in {where(db_url)}; --db chooses another place.)")
         await _command(engine, adapter, "learn", clock)
         while True:
             progress = await engine.repo.course_progress(YOU)
@@ -219,14 +254,20 @@ async def run_course(
                 continue
             choice = _ask_button(adapter, read, lesson_card)
             if choice is None:
-                adapter.say("Your progress is saved; run `respbot learn` again to continue.")
+                adapter.say(f"{saved}.")
                 return 0
             replies = await _press(engine, choice.action, choice.value, clock)
             _show_all(adapter, [r for r in replies if not isinstance(r, LessonCard)])
     finally:
         await engine.repo.close()
         if tmp is not None:
-            tmp.cleanup()  # type: ignore[attr-defined]
+            tmp.cleanup()
+
+
+def where(db_url: str) -> str:
+    """A database as a person would look for it: a file's absolute path, or the URL without its password."""
+    target = parse_database_url(db_url)
+    return target.shown if isinstance(target, SqliteTarget) else redact_url(db_url)
 
 
 def _show_all(adapter: ConsoleAdapter, cards: list[Card]) -> None:

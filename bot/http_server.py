@@ -1,4 +1,4 @@
-"""The one HTTP server at HTTP_PORT: Slack's HTTP mode routes (when used) and `/healthz`."""
+"""The one HTTP server at HTTP_PORT: Slack's HTTP mode routes (when used), `/healthz` and `/metrics`."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], Awaitable[bool]]
+#: Returns the health report: a JSON object whose "ok" decides the status (200, or 503), or just a bool.
+HealthCheck = Callable[[], Awaitable[bool | dict[str, object]]]
 
 
 def build_app(routes: Sequence[web.RouteDef], health: HealthCheck) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         try:
-            ok = await health()
-        except Exception:
-            ok = False
-        return web.json_response({"ok": ok}, status=200 if ok else 503)
+            answer = await health()
+            report = answer if isinstance(answer, dict) else {"ok": answer}
+        except Exception as exc:
+            log.warning("the health check failed: %s", type(exc).__name__)
+            report = {"ok": False, "detail": f"health check failed: {type(exc).__name__}"}
+        # 503 as soon as one part fails: orchestrators restart a process on it (docs/operations.md).
+        return web.json_response(report, status=200 if report.get("ok") is True else 503)
 
     app = web.Application(client_max_size=1024 * 1024)
     app.add_routes([web.get("/healthz", healthz), *routes])

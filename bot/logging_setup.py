@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
-from storage import SECRET_QUERY_KEYS
+from storage.urls import url_secrets
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -54,16 +54,7 @@ def secret_values(settings: Settings) -> list[str]:
         for name in type(settings).model_fields
         if isinstance(getattr(settings, name), SecretStr)
     ]
-    try:
-        parts = urlsplit(settings.database_url)
-        password = parts.password
-        query = parse_qsl(parts.query)
-    except ValueError:
-        password, query = None, []
-    if password:
-        values.append(password)
-    values += [v for k, v in query if k.lower() in SECRET_QUERY_KEYS and v]
-    return values
+    return values + url_secrets(settings.database_url)
 
 
 def scrub(text: str) -> str:

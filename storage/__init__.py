@@ -2,49 +2,55 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from bot.core.ports import Repository
+from storage.opening import DatabaseOpenError, postgres_failure, sqlite_failure
+from storage.urls import (
+    SECRET_QUERY_KEYS,
+    DatabaseUrlError,
+    PostgresTarget,
+    SqliteTarget,
+    parse_database_url,
+    redact_url,
+    url_secrets,
+)
 
-__all__ = ["SECRET_QUERY_KEYS", "Repository", "open_repository", "redact_url"]
-
-#: Connection-string query parameters that carry a secret (libpq / asyncpg names).
-SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
-
-
-def redact_url(url: str) -> str:
-    """A database URL fit for a log line or an error: passwords replaced, in the user part and the query."""
-    parts = urlsplit(url)
-    query_keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if "@" not in parts.netloc and not query_keys & SECRET_QUERY_KEYS:
-        return url  # nothing secret in it (and urlunsplit would turn sqlite:/// into sqlite:/)
-    netloc = parts.netloc
-    if "@" in netloc:
-        creds, host = netloc.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
-    query = urlencode(
-        [
-            (k, "***" if k.lower() in SECRET_QUERY_KEYS else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe="*",
-    )
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+__all__ = [
+    "SECRET_QUERY_KEYS",
+    "DatabaseOpenError",
+    "DatabaseUrlError",
+    "Repository",
+    "open_repository",
+    "parse_database_url",
+    "redact_url",
+    "url_secrets",
+]
 
 
 async def open_repository(url: str, *, migrate: bool = True) -> Repository:
-    """Open (and by default migrate) the repository a URL names."""
-    if url.startswith("sqlite://"):
+    """Open (and by default migrate) the repository a URL names.
+
+    Raises DatabaseUrlError for a URL that names no usable database, DatabaseOpenError (one printable line,
+    naming the file or the redacted URL) when it cannot be opened or migrated, and DatabaseTooNewError as it
+    is. Nothing is left open on any failure, so a command that fails here exits at once.
+    """
+    from storage.migrate import DatabaseTooNewError
+
+    target = parse_database_url(url)
+    if isinstance(target, SqliteTarget):
         from storage.sqlite import SqliteRepository
 
-        path = url.removeprefix("sqlite://")
-        path = path[1:] if path.startswith("/") else path  # sqlite:///rel/path → rel/path; ////abs → /abs
-        return await SqliteRepository.open(path or ":memory:", migrate=migrate)
-    if url.startswith(("postgresql://", "postgres://")):
-        from storage.postgres import PostgresRepository
+        try:
+            return await SqliteRepository.open(target.path, migrate=migrate)
+        except DatabaseTooNewError:
+            raise
+        except Exception as exc:
+            raise sqlite_failure(target, exc) from exc
+    assert isinstance(target, PostgresTarget)
+    from storage.postgres import PostgresRepository
 
-        return await PostgresRepository.open(url, migrate=migrate)
-    raise ValueError(
-        f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///path/to/file.db or postgresql://…"
-    )
+    try:
+        return await PostgresRepository.open(target.url, migrate=migrate)
+    except DatabaseTooNewError:
+        raise
+    except Exception as exc:
+        raise postgres_failure(target, exc) from None

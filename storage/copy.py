@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage import open_repository, redact_url
+from storage import open_repository, parse_database_url, redact_url
 from storage.db import Database, Row
 from storage.migrate import migrations_for
 from storage.repository import SqlRepository
+from storage.urls import SqliteTarget
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,11 @@ async def copy_database(source_url: str, target_url: str) -> CopyReport:
     """
     if source_url == target_url:
         raise CopyError("the source and the target are the same database; give two different URLs")
-    path = _sqlite_path(source_url)
-    if path is not None and not await asyncio.to_thread(Path(path).is_file):
+    source_target = parse_database_url(source_url)  # both checked before anything is opened
+    parse_database_url(target_url)
+    if isinstance(source_target, SqliteTarget) and not await asyncio.to_thread(
+        Path(source_target.path).is_file
+    ):
         raise CopyError(f"{redact_url(source_url)} does not exist; check the --from URL")
     source = await _open(source_url, migrate=False)
     try:
@@ -106,14 +110,6 @@ async def copy_database(source_url: str, target_url: str) -> CopyReport:
             await target.close()
     finally:
         await source.close()
-
-
-def _sqlite_path(url: str) -> str | None:
-    """The file a sqlite:/// URL names, as open_repository reads it (None for other schemes)."""
-    if not url.startswith("sqlite://"):
-        return None
-    path = url.removeprefix("sqlite://")
-    return path[1:] if path.startswith("/") else path
 
 
 async def _open(url: str, *, migrate: bool) -> SqlRepository:

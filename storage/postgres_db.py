@@ -14,6 +14,10 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     asyncpg = None
 
 
+#: Seconds to wait for the server when connecting.
+CONNECT_TIMEOUT = 10.0
+
+
 def _count(status: str) -> int:
     """asyncpg returns a status like 'UPDATE 3' or 'INSERT 0 1'; the last word is the row count."""
     last = status.rsplit(" ", 1)[-1]
@@ -66,7 +70,11 @@ class PostgresDatabase:
                 "install the extra with `pip install 'whos-responsible[postgres]'`"
             )
         settings = {"search_path": schema} if schema else None
-        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, server_settings=settings)
+        # A failed create_pool closes what it opened; the timeout makes an unreachable server an error within
+        # seconds rather than a minute (asyncpg's default), so every command ends promptly.
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, server_settings=settings, timeout=CONNECT_TIMEOUT
+        )
         return cls(pool)
 
     async def execute(self, query: str, *args: Any) -> int:

@@ -7,6 +7,7 @@ a transaction's statements must never interleave with another task's.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,12 +72,22 @@ class SqliteDatabase:
     async def open(cls, path: str) -> SqliteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # aiosqlite, when its connect fails, stops its thread without waiting for it; a command that
+            # then ends leaves that thread reporting to a closed event loop. Open it once here first, so a
+            # path that cannot be opened fails in plain sqlite3.
+            await asyncio.to_thread(_probe, path)
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+        except BaseException:
+            # The connection's worker thread is not a daemon: left open, it would keep the process alive
+            # after the error was printed (a file that is not a database, a read-only folder).
+            await conn.close()
+            raise
         return cls(conn)
 
     async def execute(self, query: str, *args: Any) -> int:
@@ -115,4 +126,9 @@ class SqliteDatabase:
             await self._raw.run_script(script)
 
     async def close(self) -> None:
+        """Idempotent: closing twice (a failed start, then the shutdown path) is harmless."""
         await self._conn.close()
+
+
+def _probe(path: str) -> None:
+    sqlite3.connect(path).close()

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from bot.adapters.text_render import render_text
 from bot.core.events import ChannelRef, PostRef, UserRef
 from bot.core.messages import Card, FileCard, RevealCard, ScenarioCard
-from bot.core.ports import CollectedAnswer, EventSink
+from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink
 from content.schema import Party
 
 PLATFORM = "console"
@@ -48,6 +48,10 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         self.sink = None
+
+    async def health(self) -> AdapterHealth:
+        """The terminal is always there once started."""
+        return AdapterHealth(self.sink is not None, "console" if self.sink else "not started")
 
     def show(self, card: Card, heading: str = "") -> None:
         text = render_text(card)

@@ -40,7 +40,8 @@ async def test_healthz_and_metrics(tmp_path: Path) -> None:
     app = Application(settings(tmp_path), clock=FakeClock(NOW))
     await app.start()
     try:
-        assert await _get(app.port, "/healthz") == (200, '{"ok": true}')
+        status, health = await _get(app.port, "/healthz")
+        assert status == 200 and json.loads(health)["ok"] is True
         assert app.engine is not None
         app.engine.add_adapter(RecordingAdapter("console"))
         channel = ChannelRef("console", "W", "C1")
@@ -55,8 +56,8 @@ async def test_healthz_and_metrics(tmp_path: Path) -> None:
         # the database goes away: liveness fails
         assert app.repo is not None
         await app.repo.close()
-        status, _ = await _get(app.port, "/healthz")
-        assert status == 503
+        status, health = await _get(app.port, "/healthz")
+        assert status == 503 and json.loads(health)["database"]["ok"] is False
     finally:
         await app.stop()
 

@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card, Outcome, ScenarioCard, TextReply
-from bot.core.ports import CollectedAnswer, EventSink, PostRefused
+from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink, PostRefused
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -309,6 +309,20 @@ class DiscordAdapter:
             if outermost and task is not None:
                 self._handlers.discard(task)
 
+    async def health(self) -> AdapterHealth:
+        """Connected while the gateway socket is open after READY. discord.py reconnects by itself, so the
+        gateway task ending means it gave up (a revoked token, a refused intent): `ended`."""
+        client, task = self._client, self._task
+        if client is None or task is None:
+            return AdapterHealth(False, "not started")
+        if task.done():
+            exc = None if task.cancelled() else task.exception()
+            reason = _explain(exc) if exc is not None else "closed"
+            return AdapterHealth(False, f"gateway task ended: {reason}", ended=True)
+        if client.is_closed() or not client.is_ready() or not _gateway_open(client):
+            return AdapterHealth(False, "gateway reconnecting")
+        return AdapterHealth(True, "gateway ready")
+
     # Gateway events --------------------------------------------------------------------------------------
     async def on_ready(self) -> None:
         log.info("Discord gateway ready as %s in %d server(s)", self.bot_user_id, len(self.client.guilds))
@@ -518,6 +532,13 @@ def _message_kwargs(r: Rendered) -> dict[str, Any]:
 def _marks(embed: discord.Embed, key: str) -> bool:
     footer = embed.footer.text or ""
     return footer == key or footer.endswith(f"· {key}")
+
+
+def _gateway_open(client: discord.Client) -> bool:
+    if isinstance(client, discord.AutoShardedClient):
+        return bool(client.shards) and not any(shard.is_closed() for shard in client.shards.values())
+    ws = getattr(client, "ws", None)
+    return ws is not None and bool(ws.open)
 
 
 def _explain(exc: BaseException | None) -> str:

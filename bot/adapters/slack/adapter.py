@@ -35,7 +35,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card, FileCard, HomeCard, RevealCard, ScenarioCard
-from bot.core.ports import CollectedAnswer, EventSink, Repository
+from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink, Repository
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,18 @@ class SlackAdapter:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
         self._sink = None
+
+    async def health(self) -> AdapterHealth:
+        """Socket Mode: whether the WebSocket is up (slack_sdk reconnects it by itself). HTTP mode keeps no
+        connection: healthy once started."""
+        if self._sink is None:
+            return AdapterHealth(False, "not started")
+        if self.mode == "http":
+            return AdapterHealth(True, "HTTP mode")
+        if self._handler is None or self._handler.client.closed:
+            return AdapterHealth(False, "Socket Mode client closed", ended=True)
+        connected = bool(await self._handler.client.is_connected())
+        return AdapterHealth(connected, "Socket Mode connected" if connected else "Socket Mode reconnecting")
 
     def http_routes(self) -> list[web.RouteDef]:
         """Events, commands and interactivity on one path (HTTP mode); the install flow when OAuth is on."""

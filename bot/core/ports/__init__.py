@@ -4,7 +4,14 @@ Adapters and `storage/` implement these; the core depends on nothing else (tests
 """
 
 from bot.core.ports.faults import CrashHook, no_crash
-from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter, PostRefused
+from bot.core.ports.platform import (
+    AdapterHealth,
+    CollectedAnswer,
+    EventSink,
+    PlatformAdapter,
+    PostRefused,
+    ReportsHealth,
+)
 from bot.core.ports.storage import (
     AdminStore,
     AnswerStore,
@@ -19,6 +26,7 @@ from bot.core.ports.storage import (
 )
 
 __all__ = [
+    "AdapterHealth",
     "AdminStore",
     "AnswerStore",
     "CollectedAnswer",
@@ -29,6 +37,7 @@ __all__ = [
     "PlatformAdapter",
     "PostRefused",
     "PracticeStore",
+    "ReportsHealth",
     "Repository",
     "RoundStore",
     "ScoreStore",

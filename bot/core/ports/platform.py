@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
 from bot.core.messages import Card
@@ -33,6 +33,27 @@ class PostRefused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.fix = fix
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterHealth:
+    """An adapter's link to its platform, for /healthz and the process's supervisor.
+
+    `connected` is the state now (a reconnect in progress is False for a moment); `ended` means the link is
+    gone for good — its task is over and nothing will reconnect it — so the process should stop and be
+    restarted by whatever runs it.
+    """
+
+    connected: bool
+    detail: str = ""
+    ended: bool = False
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """Adapters that can say how their connection is (Slack, Discord, console)."""
+
+    async def health(self) -> AdapterHealth: ...
 
 
 class PlatformAdapter(Protocol):

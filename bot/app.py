@@ -20,6 +20,8 @@ from bot.core.clock import Clock, FileClock, SystemClock
 from bot.core.engine import Engine, EngineConfig
 from bot.core.ports import PlatformAdapter, Repository
 from bot.core.scheduler import Scheduler
+from bot.dashboard import Dashboard
+from bot.dashboard.wiring import mount_dashboard
 from bot.faults import crashpoint
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
@@ -66,6 +68,7 @@ class Application:
         self.engine: Engine | None = None
         self.adapters: list[PlatformAdapter] = []
         self.http: HttpServer | None = None
+        self.dashboard: Dashboard | None = None  # issues `/responsibility dashboard` login links
         self.port = 0
         self._scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
@@ -85,9 +88,12 @@ class Application:
         )
         routes = [r for a in self.adapters for r in getattr(a, "http_routes", list)()]
         routes.append(web.get("/metrics", self._metrics))
-        self.http = HttpServer(
-            build_app(routes, self._healthy), self.settings.http_host, self.settings.http_port
+        app = build_app(routes, self._healthy)
+        base_url = self.settings.dashboard_url or f"http://127.0.0.1:{self.settings.http_port}"
+        self.dashboard = mount_dashboard(
+            app, repo, content, self.clock, base_url, self.settings.flag_threshold
         )
+        self.http = HttpServer(app, self.settings.http_host, self.settings.http_port)
         self.port = await self.http.start()
         for adapter in self.adapters:
             await adapter.start(self.engine.handle)

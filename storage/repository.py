@@ -30,6 +30,7 @@ from bot.core.model import (
 from bot.faults import crashpoint
 from content.schema import Party
 from storage.db import Database, Row, from_ms, from_ms_or_none, ms, ms_or_none
+from storage.reports import SqlReports
 
 _TEAM_COLUMNS = (
     "id, platform, workspace_id, channel_id, name, timezone, post_time, days, window_minutes, close_time, "
@@ -141,6 +142,10 @@ class SqlRepository:
 
     async def ping(self) -> None:
         await self.db.fetchval("SELECT 1")
+
+    def reports(self) -> SqlReports:
+        """The dashboard's read model over the same database (storage/reports.py)."""
+        return SqlReports(self.db)
 
     # Teams -----------------------------------------------------------------------------------------------
     async def save_team(

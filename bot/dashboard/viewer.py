@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TZ_COOKIE = "respbot_tz"
@@ -25,7 +26,8 @@ def parse_zone(name: str | None) -> ZoneInfo | None:
 
 
 def viewer_zone(query: Mapping[str, str], cookies: Mapping[str, str]) -> ZoneInfo:
-    return parse_zone(query.get("tz")) or parse_zone(cookies.get(TZ_COOKIE)) or UTC_ZONE
+    cookie = unquote(cookies.get(TZ_COOKIE, ""))  # stored percent-encoded ("Europe%2FBerlin")
+    return parse_zone(query.get("tz")) or parse_zone(cookie) or UTC_ZONE
 
 
 def local(when: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -33,6 +33,7 @@ from bot.dashboard.viewer import TZ_COOKIE, local, parse_zone, viewer_zone
 log = logging.getLogger(__name__)
 
 JINJA_KEY = web.AppKey("dashboard_jinja", jinja2.Environment)
+NONCE_KEY = web.RequestKey("dashboard_nonce", str)  # the CSP nonce of this response's one inline script
 PREFIX = "/dashboard"
 AUDIT_ROWS = 200
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -114,7 +115,7 @@ async def _stylesheet(_: web.Request) -> web.Response:
 @web.middleware
 async def _headers_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     nonce = secrets.token_urlsafe(16)
-    request["nonce"] = nonce
+    request[NONCE_KEY] = nonce
     try:
         response = await handler(request)
     except web.HTTPException:
@@ -130,14 +131,19 @@ async def _headers_and_errors(request: web.Request, handler: Handler) -> web.Str
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the login path is a secret until used
+    response.headers["Referrer-Policy"] = "same-origin"  # the login path never leaks to another site
     response.headers["X-Frame-Options"] = "DENY"
     return response
 
 
 def _render(request: web.Request, name: str, context: dict[str, Any], status: int = 200) -> web.Response:
-    base = {"nonce": request.get("nonce", ""), "path": request.path_qs, "prefix": PREFIX}
+    base = {"nonce": request.get(NONCE_KEY, ""), "path": request.path_qs, "prefix": PREFIX}
     return aiohttp_jinja2.render_template(name, request, base | context, app_key=JINJA_KEY, status=status)
+
+
+def _see_other(location: str) -> web.Response:
+    """A 303 to one of our own pages (a Response, so cookies can be set on it)."""
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _message(request: web.Request, status: int, title: str, text: str) -> web.Response:
@@ -205,7 +211,7 @@ class _Handlers:
                 "This link cannot be used",
                 "Login links work once and for 15 minutes. Ask for a new one with `/responsibility dashboard`.",
             )
-        response = web.HTTPSeeOther(f"{PREFIX}/")
+        response = _see_other(f"{PREFIX}/")
         response.set_cookie(
             SESSION_COOKIE,
             await self.d.access.encode(session),
@@ -238,7 +244,7 @@ class _Handlers:
         target = request.query.get("next", "")
         if not target.startswith(PREFIX + "/") or target.startswith("//"):
             target = f"{PREFIX}/"
-        response = web.HTTPSeeOther(target)
+        response = _see_other(target)
         response.set_cookie(
             TZ_COOKIE, quote(zone.key, safe=""), max_age=365 * 86400, path=PREFIX, samesite="Lax"
         )

@@ -16,7 +16,7 @@ from bot.dashboard.wiring import build_dashboard
 from bot.http_server import HttpServer
 from content.loader import load_bundle
 from storage.sqlite import SqliteRepository
-from tests.dashboard.seed import A, NOW, Seeded, seed
+from tests.dashboard.seed import NOW, A, Seeded, seed
 
 
 @dataclass

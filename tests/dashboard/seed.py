@@ -30,7 +30,8 @@ class Seeded:
 
 
 def _days(count: int) -> list[date]:
-    days, d = [], START
+    days: list[date] = []
+    d = START
     while len(days) < count:
         if d.weekday() < 5:
             days.append(d)

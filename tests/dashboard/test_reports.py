@@ -11,7 +11,7 @@ from bot.dashboard import pages
 from bot.dashboard.wiring import sql_reports
 from storage.db import Database
 from storage.repository import SqlRepository
-from tests.dashboard.seed import A, B, NOW, START, seed
+from tests.dashboard.seed import NOW, START, A, B, seed
 
 
 def _db(repo: Repository) -> Database:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.ports.reports import CourseRow
-from bot.dashboard.viewer import local
 
 MAX_DAYS = 3650
 CSV_HEADER = (
@@ -56,6 +55,10 @@ def parse_days(raw: str | None) -> int | None:
     return int(text)
 
 
+def _day(when: datetime | None, zone: ZoneInfo) -> str:
+    return "" if when is None else when.astimezone(zone).date().isoformat()
+
+
 def course_lines(
     rows: Sequence[CourseRow], lessons: int, zone: ZoneInfo, now: datetime, not_finished_after: int | None
 ) -> list[CourseLine]:
@@ -71,11 +74,11 @@ def course_lines(
             CourseLine(
                 r.display_name,
                 r.user_id,
-                local(r.started_at, zone, "%Y-%m-%d"),
+                _day(r.started_at, zone),
                 done,
                 lessons,
                 r.correct,
-                local(r.completed_at, zone, "%Y-%m-%d"),
+                _day(r.completed_at, zone),
                 max(0, (end - r.started_at).days),
             )  # fmt: skip
         )

@@ -89,12 +89,10 @@ class Application:
         routes = [r for a in self.adapters for r in getattr(a, "http_routes", list)()]
         routes.append(web.get("/metrics", self._metrics))
         app = build_app(routes, self._healthy)
-        base_url = self.settings.dashboard_url or f"http://127.0.0.1:{self.settings.http_port}"
-        self.dashboard = mount_dashboard(
-            app, repo, content, self.clock, base_url, self.settings.flag_threshold
-        )
+        self.dashboard = mount_dashboard(app, repo, content, self.clock, self.settings.flag_threshold)
         self.http = HttpServer(app, self.settings.http_host, self.settings.http_port)
         self.port = await self.http.start()
+        self.dashboard.access.base_url = self.settings.dashboard_url or f"http://127.0.0.1:{self.port}"
         for adapter in self.adapters:
             await adapter.start(self.engine.handle)
         self._scheduler = Scheduler(self.engine, self.settings.tick_seconds)

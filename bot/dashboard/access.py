@@ -86,7 +86,7 @@ class Access:
     def __init__(self, store: LinkStore, clock: Clock, base_url: str, *, read_only: bool = False) -> None:
         self.store = store
         self.clock = clock
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url  # the public address links start with
         self.read_only = read_only
         self._serializer: URLSafeTimedSerializer | None = None
 
@@ -101,7 +101,7 @@ class Access:
         now = now or self.clock.now()
         token = secrets.token_urlsafe(32)
         await self.store.save_link(token_hash(token), user, now + LINK_TTL, now)
-        return f"{self.base_url}/dashboard/login/{token}"
+        return f"{self.base_url.rstrip('/')}/dashboard/login/{token}"
 
     async def redeem(self, token: str) -> Session | None:
         """The session a link opens, or None if the link is unknown, used or expired."""

@@ -42,14 +42,10 @@ def build_dashboard(
 
 
 def mount_dashboard(
-    app: web.Application,
-    repo: Repository,
-    bundle: ContentBundle,
-    clock: Clock,
-    base_url: str,
-    flag_threshold: int,
+    app: web.Application, repo: Repository, bundle: ContentBundle, clock: Clock, flag_threshold: int
 ) -> Dashboard:
-    """Serve the dashboard at /dashboard/ on the bot's HTTP server; the result issues the login links."""
-    dashboard = build_dashboard(repo, bundle, clock, base_url, flag_threshold)
+    """Serve the dashboard at /dashboard/ on the bot's HTTP server; the result issues the login links (set
+    `dashboard.access.base_url` to the public address once it is known)."""
+    dashboard = build_dashboard(repo, bundle, clock, "", flag_threshold)
     dashboard.mount(app)
     return dashboard

@@ -27,6 +27,8 @@ class _Tables(HTMLParser):
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
         elif tag == "dd" and a.get("id"):
             self._dd = a["id"]
             self.figures[self._dd or ""] = ""

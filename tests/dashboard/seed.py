@@ -20,8 +20,19 @@ A = Tenant("slack", "TAAAA")
 B = Tenant("slack", "TBBBB")
 START = date(2026, 6, 1)  # a Monday
 NOW = datetime(2026, 6, 26, 17, 0, tzinfo=UTC)  # a Friday evening after the last round
-TOPICS = ("patching", "encryption", "identity-access")
-SCENARIOS = ("s3-bucket-policy", "ec2-guest-os-patching", "rds-engine-patching", "iam-mfa", "kms-rotation")
+QUESTIONS = (  # (scenario id, topic) from the shipped content, so the pages show their prompts
+    ("ec2-guest-os-patching", "patching"),
+    ("ebs-encryption-by-default-off", "encryption"),
+    ("ec2-private-key-in-git", "identity-access"),
+    ("ec2-ssh-open-world", "network-security"),
+    ("rds-automated-backups", "backup-recovery"),
+    ("ec2-patch-manager-never-scheduled", "patching"),
+    ("eks-rbac-everyone-admin", "identity-access"),
+)
+NAMES = {
+    "platform": ("Aisha", "Bruno", "Chen", "Dara", "Elif", "Femi"),
+    "data": ("Greta", "Hiro", "Ines", "Jonas"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +55,7 @@ async def _play(
 ) -> None:
     streaks: dict[str, int] = {}
     for i, day in enumerate(days):
-        topic, scenario = TOPICS[i % len(TOPICS)], SCENARIOS[i % len(SCENARIOS)]
+        scenario, topic = QUESTIONS[i % len(QUESTIONS)]
         post = datetime.combine(day, time(9, 30), UTC)
         rnd = await repo.claim_round(team_id, day, scenario, topic, post + timedelta(hours=4), post, post)
         assert rnd is not None
@@ -77,17 +88,22 @@ async def seed(repo: Repository) -> Seeded:
         team = await repo.save_team(channel, name, TeamSettings(timezone="UTC"), None, NOW)
         teams[name] = team.id
         prefix = "other" if tenant == B else name.split()[0].lower()
+        names = NAMES.get(prefix, ())
         people = [
-            UserRef(tenant.platform, tenant.workspace_id, f"U{prefix}{k}", f"{prefix.title()} {k}")
+            UserRef(
+                tenant.platform, tenant.workspace_id, f"U{prefix}{k}", names[k] if names else f"Other {k}"
+            )
             for k in range(size)
         ]
         await _play(repo, team.id, people, days, rng)
     await _course(repo)
     for k, reason in enumerate(("wrong answer", "unclear", "outdated")):
-        await repo.add_flag(UserRef(A.platform, A.workspace_id, f"Uplatform{k}"), "iam-mfa", reason, NOW)
-    await repo.add_flag(UserRef(A.platform, A.workspace_id, "Udata0"), "kms-rotation", "typo", NOW)
+        await repo.add_flag(
+            UserRef(A.platform, A.workspace_id, f"Uplatform{k}"), "ec2-private-key-in-git", reason, NOW
+        )
+    await repo.add_flag(UserRef(A.platform, A.workspace_id, "Udata0"), "ec2-ssh-open-world", "typo", NOW)
     await repo.add_flag(
-        UserRef(B.platform, B.workspace_id, "Uother0"), "rds-engine-patching", "secret-b", NOW
+        UserRef(B.platform, B.workspace_id, "Uother0"), "rds-automated-backups", "secret-b", NOW
     )
     admin = UserRef(A.platform, A.workspace_id, "Uadmin", "Admin")
     await repo.add_audit(admin, "setup", "Platform team: posts at 09:30", NOW - timedelta(days=25))

@@ -112,17 +112,27 @@ async def test_forms_need_the_session_csrf_token(served: Served, client: aiohttp
     _, html = await page(client, served.base + "/dashboard/flags")
     token = csrf_of(html)
     url = served.base + "/dashboard/flags/clear"
-    for data in ({"scenario_id": "iam-mfa"}, {"scenario_id": "iam-mfa", "csrf": "wrong"}):
+    for data in (
+        {"scenario_id": "ec2-private-key-in-git"},
+        {"scenario_id": "ec2-private-key-in-git", "csrf": "wrong"},
+    ):
         async with client.post(url, data=data) as response:
             assert response.status == 403
-    assert {f.scenario_id for f in await served.repo.open_flags(A)} == {"iam-mfa", "kms-rotation"}
+    assert {f.scenario_id for f in await served.repo.open_flags(A)} == {
+        "ec2-private-key-in-git",
+        "ec2-ssh-open-world",
+    }
     async with client.post(
-        url, data={"scenario_id": "iam-mfa", "csrf": token}, allow_redirects=False
+        url, data={"scenario_id": "ec2-private-key-in-git", "csrf": token}, allow_redirects=False
     ) as response:
         assert response.status == 303
-    assert {f.scenario_id for f in await served.repo.open_flags(A)} == {"kms-rotation"}
-    assert (await served.repo.audit_log(A, 1))[0][1:] == ("Uadmin", "flags-clear", "iam-mfa (dashboard)")
-    async with client.post(url, data={"scenario_id": "rds-engine-patching", "csrf": token}) as response:
+    assert {f.scenario_id for f in await served.repo.open_flags(A)} == {"ec2-ssh-open-world"}
+    assert (await served.repo.audit_log(A, 1))[0][1:] == (
+        "Uadmin",
+        "flags-clear",
+        "ec2-private-key-in-git (dashboard)",
+    )
+    async with client.post(url, data={"scenario_id": "rds-automated-backups", "csrf": token}) as response:
         assert response.status == 404  # B's flag: not visible, not clearable from A
     assert len(await served.repo.open_flags(B)) == 1
 
@@ -131,7 +141,7 @@ async def test_a_form_from_another_site_is_refused(served: Served, client: aioht
     await login(client, await served.link())
     token = csrf_of((await page(client, served.base + "/dashboard/flags"))[1])
     headers = {"Origin": "https://evil.example"}
-    data = {"scenario_id": "iam-mfa", "csrf": token}
+    data = {"scenario_id": "ec2-private-key-in-git", "csrf": token}
     async with client.post(served.base + "/dashboard/flags/clear", data=data, headers=headers) as response:
         assert response.status == 403
     assert len(await served.repo.open_flags(A)) == 2
@@ -146,7 +156,7 @@ async def test_read_only_dashboard_shows_no_forms_and_changes_nothing(
     assert "read-only" in html and "/flags/clear" not in html
     token = csrf_of(html)  # the sign-out form still has one
     async with client.post(
-        served.base + "/dashboard/flags/clear", data={"scenario_id": "iam-mfa", "csrf": token}
+        served.base + "/dashboard/flags/clear", data={"scenario_id": "ec2-private-key-in-git", "csrf": token}
     ) as r:
         assert r.status == 403
     assert len(await served.repo.open_flags(A)) == 2

@@ -236,14 +236,17 @@ def test_flags_clear_and_audit_log(server: Server, browser: Any) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(server.base + "/dashboard/flags")
-    assert sorted(r[0].split()[0] for r in cells(browser, "flags")) == ["iam-mfa", "kms-rotation"]
+    assert sorted(r[0].split()[0] for r in cells(browser, "flags")) == [
+        "ec2-private-key-in-git",
+        "ec2-ssh-open-world",
+    ]
     shoot(browser, "flags")
-    row = browser.find_element(By.CSS_SELECTOR, '#flags tr[data-scenario="kms-rotation"]')
+    row = browser.find_element(By.CSS_SELECTOR, '#flags tr[data-scenario="ec2-ssh-open-world"]')
     click_and_wait(browser, row.find_element(By.TAG_NAME, "button"))
-    assert "Cleared the flags on kms-rotation" in browser.page_source, browser.find_element(
+    assert "Cleared the flags on ec2-ssh-open-world" in browser.page_source, browser.find_element(
         By.TAG_NAME, "main"
     ).text
-    assert [f.scenario_id for f in server.run(server.repo.open_flags(A))] == ["iam-mfa"]
+    assert [f.scenario_id for f in server.run(server.repo.open_flags(A))] == ["ec2-private-key-in-git"]
     browser.get(server.base + "/dashboard/audit")
     newest = cells(browser, "audit")[0]
     assert newest[1:3] == ["Uadmin", "flags-clear"]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.clock import ManualClock
 from bot.core.events import Tenant, UserRef
 from bot.core.ports import Repository
+from bot.core.ports.dashboard import DashboardLinks
 from bot.dashboard.access import (
     LINK_TTL,
     SESSION_TTL,
@@ -19,6 +20,7 @@ from bot.dashboard.access import (
 )
 from bot.dashboard.charts import bar_chart, percent_line
 from bot.dashboard.wiring import sql_reports
+from tests.dashboard.conftest import Served
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 ADMIN = UserRef("slack", "T1", "U1")
@@ -88,3 +90,9 @@ def test_charts_print_their_numbers_and_escape_labels() -> None:
     assert "People &lt;per&gt; week" in bars and ">3</text>" in bars and ">7</text>" in bars
     line = str(percent_line("Accuracy", ["2026-W01", "2026-W02", "2026-W03"], [0.5, None, 1.0]))
     assert ">50%</text>" in line and ">–</text>" in line and ">100%</text>" in line
+
+
+async def test_the_dashboard_is_the_core_port_for_login_links(served: Served) -> None:
+    links: DashboardLinks = served.dashboard  # what `/responsibility dashboard` is handed (checked by mypy)
+    link = await links.issue_login_link(ADMIN, served.clock.now())
+    assert link.startswith(served.base + "/dashboard/login/")

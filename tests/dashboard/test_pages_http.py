@@ -147,9 +147,7 @@ async def test_flags_page_lists_only_this_workspace(served: Served, client: aioh
     tables, _ = read(await _get(served, client, "/flags"))
     flags = {r[0].split()[0]: r for r in tables["flags"]}
     assert set(flags) == {"ec2-private-key-in-git", "ec2-ssh-open-world"}
-    assert flags["ec2-private-key-in-git"][1:3] == ["3", "withheld"] and flags["ec2-ssh-open-world"][
-        1:3
-    ] == [
+    assert flags["ec2-private-key-in-git"][1:3] == ["3", "withheld"] and flags["ec2-ssh-open-world"][1:3] == [
         "1",
         "in rotation",
     ]

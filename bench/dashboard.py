@@ -76,21 +76,21 @@ async def _aggregates(db: Database) -> None:
     months = sorted({period_key(Period.MONTH, d) for d in days})
     spans += [(m, min(d for d in days if period_key(Period.MONTH, d) == m), max(days)) for m in months]
     for period, first, last in spans:
-        where = "r.local_date >= $2 AND r.local_date <= $3" + (
-            " AND substr(r.local_date, 1, 7) = $4" if period.startswith("m:") else " AND $4 = $4"
-        )
-        args = (period, first.isoformat(), last.isoformat(), period[2:])
+        month = period[2:] if period.startswith("m:") else ""
+        args = (period, first.isoformat(), last.isoformat(), month)
         await db.execute(
             "INSERT INTO member_scores (team_id, period, user_id, display_name, points, answered, correct, acc_bp, "
             "first_answer_at) SELECT r.team_id, $1, a.user_id, MAX(a.display_name), SUM(a.points), COUNT(*), "
             "SUM(a.correct), SUM(a.correct) * 10000 / COUNT(*), MIN(a.answered_at) FROM answers a "
-            f"JOIN rounds r ON r.id = a.round_id WHERE {where} GROUP BY r.team_id, a.user_id",
+            "JOIN rounds r ON r.id = a.round_id WHERE r.local_date >= $2 AND r.local_date <= $3 "
+            "AND ($4 = '' OR substr(r.local_date, 1, 7) = $4) GROUP BY r.team_id, a.user_id",
             *args,
         )
         await db.execute(
             "INSERT INTO team_periods (team_id, period, rounds, answers, points, active_members) "
             "SELECT r.team_id, $1, COUNT(DISTINCT r.id), COUNT(a.user_id), COALESCE(SUM(a.points), 0), "
-            f"COUNT(DISTINCT a.user_id) FROM rounds r LEFT JOIN answers a ON a.round_id = r.id WHERE {where} "
+            "COUNT(DISTINCT a.user_id) FROM rounds r LEFT JOIN answers a ON a.round_id = r.id "
+            "WHERE r.local_date >= $2 AND r.local_date <= $3 AND ($4 = '' OR substr(r.local_date, 1, 7) = $4) "
             "GROUP BY r.team_id",
             *args,
         )

@@ -23,8 +23,6 @@ from bot.core.ports.reports import (
 from storage.db import Database, from_ms, from_ms_or_none
 from storage.login_links import SqlLoginLinks
 
-_TENANT_TEAMS = "SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2"
-
 
 def _marks(first: int, count: int) -> str:
     return ", ".join(f"${first + i}" for i in range(count))
@@ -49,7 +47,7 @@ class SqlReports:
 
     async def latest_activity(self, tenant: Tenant) -> datetime | None:
         row = await self.db.fetchrow(
-            f"SELECT (SELECT MAX(revealed_at) FROM rounds WHERE team_id IN ({_TENANT_TEAMS})) AS scored, "
+            "SELECT (SELECT MAX(revealed_at) FROM rounds WHERE team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2)) AS scored, "
             "(SELECT MAX(at) FROM audit_log WHERE platform = $1 AND workspace_id = $2) AS audited, "
             "(SELECT MAX(started_at) FROM course_progress WHERE platform = $1 AND workspace_id = $2) AS started",
             tenant.platform,
@@ -61,7 +59,7 @@ class SqlReports:
     async def team_accuracy(self, tenant: Tenant) -> list[TeamAccuracy]:
         rows = await self.db.fetch(
             "SELECT tt.team_id, SUM(tt.answered) AS answered, SUM(tt.correct) AS correct FROM team_topics tt "
-            f"WHERE tt.team_id IN ({_TENANT_TEAMS}) GROUP BY tt.team_id ORDER BY tt.team_id",
+            "WHERE tt.team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2) GROUP BY tt.team_id ORDER BY tt.team_id",
             tenant.platform,
             tenant.workspace_id,
         )
@@ -73,14 +71,18 @@ class SqlReports:
         if not periods:
             return []
         args = (tenant.platform, tenant.workspace_id, team_id or 0, *periods)
-        scope = f"team_id IN ({_TENANT_TEAMS}) AND ($3 = 0 OR team_id = $3) AND period IN ({_marks(4, len(periods))})"
         people = await self.db.fetch(
             "SELECT period, COUNT(DISTINCT user_id) AS participants, SUM(answered) AS answered, "
-            f"SUM(correct) AS correct FROM member_scores WHERE {scope} GROUP BY period",
+            "SUM(correct) AS correct FROM member_scores WHERE team_id IN (SELECT id FROM teams WHERE platform = $1 "
+            f"AND workspace_id = $2) AND ($3 = 0 OR team_id = $3) AND period IN ({_marks(4, len(periods))}) "
+            "GROUP BY period",
             *args,
         )
         rounds = await self.db.fetch(
-            f"SELECT period, SUM(rounds) AS rounds FROM team_periods WHERE {scope} GROUP BY period", *args
+            "SELECT period, SUM(rounds) AS rounds FROM team_periods WHERE team_id IN (SELECT id FROM teams "
+            "WHERE platform = $1 AND workspace_id = $2) AND ($3 = 0 OR team_id = $3) "
+            f"AND period IN ({_marks(4, len(periods))}) GROUP BY period",
+            *args,
         )
         counted = {r["period"]: int(r["rounds"]) for r in rounds}
         found = {
@@ -100,7 +102,7 @@ class SqlReports:
     async def period_board(self, tenant: Tenant, period: str, limit: int) -> list[BoardRow]:
         rows = await self.db.fetch(
             "SELECT user_id, MAX(display_name) AS display_name, SUM(points) AS points, SUM(answered) AS answered, "
-            f"SUM(correct) AS correct FROM member_scores WHERE team_id IN ({_TENANT_TEAMS}) AND period = $3 "
+            "SUM(correct) AS correct FROM member_scores WHERE team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2) AND period = $3 "
             "GROUP BY user_id ORDER BY points DESC, correct DESC, user_id LIMIT $4",
             tenant.platform,
             tenant.workspace_id,
@@ -116,7 +118,7 @@ class SqlReports:
         rows = await self.db.fetch(
             "SELECT r.topic, r.local_date, COUNT(*) AS answered, SUM(a.correct) AS correct "
             "FROM rounds r JOIN answers a ON a.round_id = r.id "
-            f"WHERE r.team_id = $3 AND r.team_id IN ({_TENANT_TEAMS}) AND r.state = 'revealed' "
+            "WHERE r.team_id = $3 AND r.team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2) AND r.state = 'revealed' "
             "AND r.local_date >= $4 AND a.correct IS NOT NULL GROUP BY r.topic, r.local_date "
             "ORDER BY r.local_date, r.topic",
             tenant.platform,
@@ -136,7 +138,7 @@ class SqlReports:
             "SELECT r.scenario_id, MAX(r.topic) AS topic, COUNT(DISTINCT r.id) AS rounds, COUNT(*) AS answered, "
             "SUM(a.correct) AS correct, SUM(a.correct) * 10000 / COUNT(*) AS acc_bp "
             "FROM rounds r JOIN answers a ON a.round_id = r.id "
-            f"WHERE r.team_id = $3 AND r.team_id IN ({_TENANT_TEAMS}) AND r.state = 'revealed' "
+            "WHERE r.team_id = $3 AND r.team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2) AND r.state = 'revealed' "
             "AND a.correct IS NOT NULL GROUP BY r.scenario_id HAVING COUNT(*) >= $5 "
             "ORDER BY acc_bp ASC, answered DESC, r.scenario_id LIMIT $4",
             tenant.platform,
@@ -159,7 +161,7 @@ class SqlReports:
             "CASE WHEN s.last_round_id = (SELECT r.id FROM rounds r WHERE r.team_id = s.team_id "
             "AND r.state = 'revealed' ORDER BY r.local_date DESC LIMIT 1) THEN s.current ELSE 0 END AS alive "
             "FROM member_streaks s LEFT JOIN member_scores m ON m.team_id = s.team_id AND m.period = 'all' "
-            f"AND m.user_id = s.user_id WHERE s.team_id = $3 AND s.team_id IN ({_TENANT_TEAMS}) "
+            "AND m.user_id = s.user_id WHERE s.team_id = $3 AND s.team_id IN (SELECT id FROM teams WHERE platform = $1 AND workspace_id = $2) "
             "ORDER BY alive DESC, s.best DESC, display_name, s.user_id LIMIT $4",
             tenant.platform,
             tenant.workspace_id,

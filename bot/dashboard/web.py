@@ -219,7 +219,7 @@ class _Handlers:
             path=PREFIX,
             httponly=True,
             samesite="Lax",
-            secure=request.secure,
+            secure=request.secure or self.d.access.base_url.startswith("https://"),  # TLS at a proxy too
         )
         log.info("dashboard session opened", extra={"tenant": session.tenant.workspace_id})
         return response

@@ -185,3 +185,12 @@ async def test_pages_are_not_cached_and_have_a_strict_policy(
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'<script nonce="{nonce}">' in html  # the only script is the nonce'd time-zone line
     assert html.count("<script") == 1
+
+
+async def test_the_cookie_is_secure_behind_an_https_address(
+    served: Served, client: aiohttp.ClientSession
+) -> None:
+    link = await served.link()
+    served.dashboard.access.base_url = "https://bot.example"  # TLS ends at a proxy in front of the bot
+    response = await login(client, link)
+    assert response.status == 303 and "Secure" in response.headers["Set-Cookie"]

@@ -187,7 +187,11 @@ class _Handlers:
         if isinstance(session, web.Response):
             return session
         origin = request.headers.get("Origin")
-        if origin is not None and origin.split("://", 1)[-1] != request.host:
+        ours = {
+            request.host,
+            self.d.access.base_url.split("://", 1)[-1].rstrip("/"),
+        }  # direct, or via a proxy
+        if origin is not None and origin.split("://", 1)[-1] not in ours:
             return _message(request, 403, "Refused", "This form was sent from another site.")
         form = await request.post()
         if not self.d.access.csrf_ok(session, form.get("csrf")):

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint bench demo docs clean
+.PHONY: run test test-slow lint bench demo docs clean dashboard-images
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,5 +43,9 @@ docs: $(BIN)/.installed
 	$(BIN)/python -c "import pathlib; from bot.core.command_docs import replace_table; \
 	p = pathlib.Path('docs/commands.md'); p.write_text(replace_table(p.read_text()))"
 
+# Re-take the dashboard screenshots in docs/images/ (needs chromium and chromium-driver from apt).
+dashboard-images: $(BIN)/.installed-dev
+	UPDATE_DOCS_IMAGES=1 REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/dashboard/test_browser.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache test-artifacts

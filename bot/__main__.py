@@ -1,4 +1,5 @@
-"""The `respbot` command line: run, demo, learn, lookup, content validate/stale, db upgrade."""
+"""The `respbot` command line: run, demo, learn, lookup, content validate/stale, db upgrade/copy, dashboard,
+teams manifest."""
 
 from __future__ import annotations
 
@@ -261,6 +262,22 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from bot.dashboard.cli import DashboardError, serve
+
+    try:
+        asyncio.run(serve(args.db, args.workspace, args.port))
+    except DashboardError as exc:
+        print(f"respbot: dashboard: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # anything unforeseen: one line, not a traceback
+        from bot.logging_setup import scrub
+
+        print(f"respbot: dashboard failed: {scrub(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_discord_invite_url(args: argparse.Namespace) -> int:
     from bot.adapters.discord.invite import invite_url
 
@@ -373,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--from", dest="source", required=True, help="source DATABASE_URL")
     copy.add_argument("--to", dest="target", required=True, help="target DATABASE_URL (must be empty)")
     copy.set_defaults(func=cmd_db_copy)
+
+    dash = sub.add_parser("dashboard", help="the training dashboard over a database, read-only on 127.0.0.1")
+    dash.add_argument("--db", required=True, help="DATABASE_URL to read (e.g. sqlite:///tmp/d.db)")
+    dash.add_argument("--workspace", help="workspace id (or platform:id) when the database holds several")
+    dash.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
+    dash.set_defaults(func=cmd_dashboard)
 
     discord = sub.add_parser("discord", help="Discord tools")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)

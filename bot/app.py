@@ -27,6 +27,8 @@ from bot.core.clock import Clock, FileClock, SystemClock
 from bot.core.engine import Engine, EngineConfig
 from bot.core.ports import PlatformAdapter, Repository
 from bot.core.scheduler import Scheduler
+from bot.dashboard import Dashboard
+from bot.dashboard.wiring import mount_dashboard
 from bot.faults import crashpoint
 from bot.health import adapter_health, adapters_part, database_part, overall, scheduler_part
 from bot.http_server import HttpServer, build_app
@@ -90,6 +92,7 @@ class Application:
         self.engine: Engine | None = None
         self.adapters: list[PlatformAdapter] = []
         self.http: HttpServer | None = None
+        self.dashboard: Dashboard | None = None  # issues `/responsibility dashboard` login links
         self.port = 0
         self._scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
@@ -121,13 +124,17 @@ class Application:
         routes = [r for a in self.adapters for r in getattr(a, "http_routes", list)()]
         routes.append(web.get("/metrics", self._metrics))
         host, port = self.settings.http_host, self.settings.http_port
-        self.http = HttpServer(build_app(routes, self.health_report), host, port)
+        app = build_app(routes, self.health_report)
+        self.dashboard = mount_dashboard(app, repo, content, self.clock, self.settings.flag_threshold)
+        self.http = HttpServer(app, host, port)
         try:
             self.port = await self.http.start()
         except OSError as exc:
             raise StartError(
                 f"cannot listen on {host}:{port} (HTTP_HOST, HTTP_PORT): {exc.strerror or exc}"
             ) from None
+        self.dashboard.access.base_url = self.settings.dashboard_url or f"http://127.0.0.1:{self.port}"
+        self.engine.attach_dashboard(self.dashboard)
         for adapter in self.adapters:
             await adapter.start(self.engine.handle)
         self._failure = asyncio.get_running_loop().create_future()

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     http_port: int = Field(default=3000, ge=0, le=65535)
     http_host: str = "0.0.0.0"
+    dashboard_url: str = ""  # public base URL for dashboard login links; default http://127.0.0.1:HTTP_PORT
     clock_file: str | None = None  # testing only: read "now" from this file (tests/faults)
 
     # Slack -----------------------------------------------------------------------------------------------

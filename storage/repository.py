@@ -17,6 +17,7 @@ from storage.queries.people import CourseQueries, PracticeQueries
 from storage.queries.rounds import RoundQueries
 from storage.queries.scores import ScoreQueries, rebuild_buckets
 from storage.queries.teams import TeamQueries
+from storage.reports import SqlReports
 
 __all__ = ["SqlRepository", "rebuild_buckets"]
 
@@ -43,6 +44,10 @@ class SqlRepository(
 
     async def ping(self) -> None:
         await self.db.fetchval("SELECT 1")
+
+    def reports(self) -> SqlReports:
+        """The dashboard's read model over the same database (storage/reports.py)."""
+        return SqlReports(self.db)
 
     async def installation_id(self) -> str:
         # Made on first use rather than by the migration, so a freshly migrated database stays empty and

@@ -17,7 +17,15 @@ FORBIDDEN = {
     "microsoft_agents",
 }
 #: Modules of this project outside the core that the core must not reach into.
-FORBIDDEN_MODULES = ("bot.adapters", "bot.app", "bot.faults", "bot.http_server", "bot.config", "bot.metrics")
+FORBIDDEN_MODULES = (
+    "bot.adapters",
+    "bot.dashboard",
+    "bot.app",
+    "bot.faults",
+    "bot.http_server",
+    "bot.config",
+    "bot.metrics",
+)
 CORE = Path(__file__).resolve().parents[1] / "bot" / "core"
 
 

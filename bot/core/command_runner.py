@@ -19,6 +19,7 @@ from bot.core.messages import LEVEL_NAMES, Button, Card, TextReply
 from bot.core.model import Team
 from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
+from bot.core.ports.dashboard import DashboardLinks
 from bot.core.practice import Practice
 from bot.core.team_admin import TeamAdmin
 from content.loader import ContentBundle
@@ -69,6 +70,8 @@ class CommandRunner:
         self.onboarding = onboarding
         self.practice = practice
         self.prefix = prefix
+        #: Set by the composition root when the dashboard runs (bot/dashboard); None in the console.
+        self.dashboard: DashboardLinks | None = None
 
     async def run(self, event: CommandIssued, now: datetime) -> list[Card]:
         try:
@@ -123,6 +126,17 @@ class CommandRunner:
                 return await self.reports.flags(user, clear, now)
             case c.Audit():
                 return await self.reports.audit(user.tenant)
+            case c.Dashboard():
+                return await self.dashboard_link(user, now)
+
+    async def dashboard_link(self, user: UserRef, now: datetime) -> Card:
+        if self.dashboard is None:
+            return TextReply("The dashboard is not switched on for this bot (it runs with `respbot run`).")
+        url = await self.dashboard.issue_login_link(user, now)
+        await self.repo.add_audit(user, "dashboard", "login link issued", now)
+        return TextReply(
+            f"🔗 Your dashboard link — it opens this workspace only, works once and expires in 15 minutes:\n{url}"
+        )
 
     def help(self, is_admin: bool) -> TextReply:
         return TextReply("\n".join(help_lines(self.prefix, is_admin)), title="Who's Responsible?")

@@ -113,6 +113,11 @@ class Audit:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    pass
+
+
 Command = (
     Help
     | Quiz
@@ -130,6 +135,7 @@ Command = (
     | Onboarding
     | Flags
     | Audit
+    | Dashboard
 )
 
 
@@ -223,6 +229,8 @@ TABLE: tuple[CommandSpec, ...] = (
                 (Option("clear", Kind.SCENARIO, "A scenario id whose flags to clear"),),
                 keyed=True, admin=True),
     CommandSpec("audit", "the log of admin actions", lambda v: Audit(), admin=True),
+    CommandSpec("dashboard", "a private link to the training dashboard (valid 15 minutes, works once)",
+                lambda v: Dashboard(), admin=True),
 )  # fmt: skip
 
 _BY_NAME = names_of(TABLE)

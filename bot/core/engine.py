@@ -27,6 +27,7 @@ from bot.core.lookup_reply import lookup_entry_reply
 from bot.core.messages import Card, TextReply, party_value
 from bot.core.onboarding import Onboarding
 from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
+from bot.core.ports.dashboard import DashboardLinks
 from bot.core.posting import PostingService
 from bot.core.practice import Practice
 from bot.core.reveal import RevealService
@@ -98,6 +99,10 @@ class Engine:
             self.practice,
             cfg.command_prefix,
         )
+
+    def attach_dashboard(self, links: DashboardLinks) -> None:
+        """`/responsibility dashboard` hands out links from here on (the dashboard is built after the engine)."""
+        self.commands.dashboard = links
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
         """Adapters share the engine's mapping, so every service sees a new one at once."""

@@ -37,6 +37,7 @@ EXAMPLES = {
     "onboarding": "onboarding",
     "flags": "flags clear ec2-ssh",
     "audit": "audit",
+    "dashboard": "dashboard",
 }
 
 
@@ -132,3 +133,26 @@ def test_docs_command_table_is_current() -> None:
     assert markdown_table() in DOCS.read_text(encoding="utf-8"), (
         "run `make docs` to regenerate docs/commands.md"
     )
+
+
+class _Links:
+    def __init__(self) -> None:
+        self.issued: list[str] = []
+
+    async def issue_login_link(self, user: object, now: datetime) -> str:
+        self.issued.append(str(getattr(user, "user_id", "")))
+        return f"http://127.0.0.1:8765/dashboard/login/token-{len(self.issued)}"
+
+
+async def test_dashboard_link_for_admins_only(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    (reply,) = await h.command("dashboard")
+    assert "not switched on" in getattr(reply, "text", "")
+    links = _Links()
+    h.engine.attach_dashboard(links)
+    (reply,) = await h.command("dashboard", uid="ada")
+    assert "http://127.0.0.1:8765/dashboard/login/token-1" in getattr(reply, "text", "") and links.issued == [
+        "ada"
+    ]
+    (reply,) = await h.command("dashboard", uid="bob", admin=False)
+    assert "is for admins" in getattr(reply, "text", "") and links.issued == ["ada"]

@@ -41,6 +41,7 @@ ADMIN_TEXT = {
     "onboarding": "onboarding",
     "flags": "flags clear s-001",
     "audit": "audit",
+    "dashboard": "dashboard",
 }
 DISCORD_OPTIONS: dict[str, dict[str, Any]] = {
     "setup": {"time": "09:30", "tz": "UTC"},

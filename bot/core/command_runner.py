@@ -106,8 +106,8 @@ class CommandRunner:
                 return await self.boards.board(team, period, user.user_id, now, 10)
             case c.Stats(target=target):
                 return await self.boards.stats(user, target)
-            case c.Lookup(service=service, control=control):
-                return self.lookup(service, control)
+            case c.Lookup(question=question):
+                return self.lookup(question)
             case c.Learn():
                 return TextReply(await self.onboarding.start(user, now))
             case c.Flag(scenario_id=sid, reason=reason):
@@ -148,8 +148,8 @@ class CommandRunner:
         teams = await self.repo.teams_of(event.user.tenant)
         return teams[0] if len(teams) == 1 else None
 
-    def lookup(self, service: str, control: str) -> Card:
-        return lookup_reply(index_for(self.content), f"{service} {control}")
+    def lookup(self, question: str) -> Card:
+        return lookup_reply(index_for(self.content), question)
 
     async def flag(self, user: UserRef, scenario_id: str, reason: str, now: datetime) -> Card:
         if scenario_id not in self.content.scenarios:

@@ -45,8 +45,7 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    service: str
-    control: str
+    question: str  # a whole question; the old `lookup SERVICE CONTROL…` form is one too
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +186,11 @@ TABLE: tuple[CommandSpec, ...] = (
     CommandSpec("stats", "points, accuracy, streaks and weakest topics",
                 lambda v: Stats(v.get("person")),
                 (Option("person", Kind.MENTION, "Someone else's stats (default: yours)"),)),
-    CommandSpec("lookup", "who is responsible, e.g. `lookup rds database engine patching`",
-                lambda v: Lookup(v["service"], v.get("control", "")),
-                (Option("service", Kind.WORD, "The AWS service", required=True, placeholder="SERVICE"),
-                 Option("control", Kind.TEXT, "What you want to know, e.g. OS patching",
-                        placeholder="CONTROL")),
-                example="lookup ec2 patching"),
+    CommandSpec("lookup", "who is responsible, e.g. `lookup who patches the database on rds`",
+                lambda v: Lookup(v["question"]),
+                (Option("question", Kind.TEXT, "Your question, e.g. who encrypts data in s3", required=True,
+                        placeholder="QUESTION"),),
+                example="lookup who backs up dynamodb"),
     CommandSpec("learn", "start or resume the short onboarding course", lambda v: Learn(),
                 aliases=("course",)),
     CommandSpec("flag", "report a question as wrong or unclear", _build_flag,

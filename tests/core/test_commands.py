@@ -31,8 +31,8 @@ MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
         ("stats <@U123ABC>", c.Stats("U123ABC")),
         ("stats <@U123ABC|bob>", c.Stats("U123ABC")),
         ("stats <@!81726354>", c.Stats("81726354")),
-        ("lookup ec2 patch the guest os", c.Lookup("ec2", "patch the guest os")),
-        ('lookup "Amazon RDS" engine', c.Lookup("Amazon RDS", "engine")),
+        ("lookup ec2 patch the guest os", c.Lookup("ec2 patch the guest os")),
+        ('lookup who patches "Amazon RDS"?', c.Lookup("who patches Amazon RDS?")),
         ("forget-me confirm", c.ForgetMe(True)),
         ("export month", c.Export(Period.MONTH)),
         (
@@ -64,7 +64,7 @@ def test_grammar(text: str, expected: c.Command) -> None:
         ("setup time", "needs a value"),
         ("stats bob", "bob"),
         ("quiz now", "now"),
-        ("lookup", "needs a service"),
+        ("lookup", "needs a question"),
         ("x" * 600, "limit"),
     ],
 )

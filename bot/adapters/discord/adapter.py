@@ -120,7 +120,6 @@ class DiscordAdapter:
         shard_ids: Sequence[int] | None = None,
         application_id: str | None = None,
         clock: Clock | None = None,
-        services: Sequence[tuple[str, str]] = (),
         identify_delay: float = 5.0,
         guild_ready_timeout: float = 2.0,
         connect_timeout: float = 60.0,
@@ -137,7 +136,6 @@ class DiscordAdapter:
         self.shard_ids = list(shard_ids) if shard_ids else None
         self.application_id = application_id
         self.clock: Clock = clock or SystemClock()
-        self.services = list(services)
         self.identify_delay = identify_delay
         self.guild_ready_timeout = guild_ready_timeout
         self.connect_timeout = connect_timeout
@@ -167,7 +165,6 @@ class DiscordAdapter:
             shard_ids=settings.discord_shard_ids,
             application_id=settings.discord_application_id,
             clock=clock,
-            services=_shipped_services(),
         )
 
     @property
@@ -209,7 +206,7 @@ class DiscordAdapter:
             plain.identify_delay = self.identify_delay
             client = plain
         tree = ResponsibilityTree(client)
-        tree.add_command(build_group(self._on_command, self.services))
+        tree.add_command(build_group(self._on_command))
         self._tree = tree
         client.setup_hook = self._setup_hook  # type: ignore[method-assign]
         client.event(self.on_ready)
@@ -553,15 +550,3 @@ def _explain(exc: BaseException | None) -> str:
     if isinstance(exc, discord.GatewayNotFound):
         return "Discord's gateway could not be found: check DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL"
     return f"connecting to Discord failed: {type(exc).__name__}"
-
-
-def _shipped_services() -> list[tuple[str, str]]:
-    """(id, name) of the matrix's services, for `lookup` autocomplete."""
-    try:
-        from content.loader import SHIPPED, load_matrix
-
-        matrix = load_matrix(SHIPPED / "matrix.yaml")
-    except Exception:
-        log.warning("could not read the service list for autocomplete", exc_info=True)
-        return []
-    return [(s.id, s.name) for s in matrix.services]

@@ -118,14 +118,13 @@ def _autocomplete(
     return complete
 
 
-def build_group(runner: Runner, services: Sequence[tuple[str, str]] = ()) -> app_commands.Group:
+def build_group(runner: Runner) -> app_commands.Group:
     """The whole group, one subcommand per table entry. Admin commands are gated by the core (Manage
     Server or DISCORD_ADMIN_ROLE), so a refusal is a clear private reply rather than a hidden command."""
     group = app_commands.Group(name=GROUP, description=DESCRIPTION, guild_only=True)
     suggestions: dict[Kind, Suggest] = {
         Kind.ZONE: lambda current: matching([(z, z) for z in _zones()], current)
     }
-    known = list(services)
     for spec in TABLE:
         summary = ("Admins: " if spec.admin else "") + spec.summary
         command: app_commands.Command[Any, ..., None] = app_commands.Command(
@@ -135,8 +134,6 @@ def build_group(runner: Runner, services: Sequence[tuple[str, str]] = ()) -> app
         )
         for option in spec.options:
             suggest = suggestions.get(option.kind)
-            if spec.name == "lookup" and option.name == "service" and known:
-                suggest = lambda current: matching(known, current)  # noqa: E731
             if suggest is not None and not option.allowed:
                 command.autocomplete(param_name(option))(_autocomplete(suggest))
         group.add_command(command)

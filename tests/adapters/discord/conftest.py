@@ -63,7 +63,6 @@ def make_adapter(
         "api_base_url": fake.rest_url,
         "gateway_url": fake.gateway_url,
         "clock": clock,
-        "services": [("ec2", "Amazon EC2"), ("rds", "Amazon RDS"), ("s3", "Amazon S3")],
         "identify_delay": 0.0,
         "guild_ready_timeout": 0.01,
         "connect_timeout": 10.0,

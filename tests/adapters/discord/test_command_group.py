@@ -21,7 +21,7 @@ async def _runner(_: discord.Interaction[Any]) -> None:
 
 @pytest.fixture(scope="module")
 def group() -> app_commands.Group:
-    return build_group(_runner, [("ec2", "Amazon EC2")])
+    return build_group(_runner)
 
 
 def _subcommand(group: app_commands.Group, name: str) -> app_commands.Command[Any, ..., None]:
@@ -54,10 +54,9 @@ def test_options_match_the_spec(group: app_commands.Group, spec: CommandSpec) ->
     assert len(command.description) <= 100
 
 
-def test_autocomplete_for_zones_and_services(group: app_commands.Group) -> None:
+def test_autocomplete_for_time_zones(group: app_commands.Group) -> None:
     setup = {p.display_name: p for p in _subcommand(group, "setup").parameters}
-    lookup = {p.display_name: p for p in _subcommand(group, "lookup").parameters}
-    assert setup["tz"].autocomplete and lookup["service"].autocomplete
+    assert setup["tz"].autocomplete
     assert not setup["time"].autocomplete
 
 

@@ -149,8 +149,8 @@ async def test_button_in_a_dm_takes_the_server_from_the_custom_id(parsed: Parsed
         ([("leaderboard", [])], "leaderboard"),
         ([("leaderboard", [("period", 3, "teams")])], "leaderboard teams"),
         (
-            [("lookup", [("service", 3, "rds"), ("control", 3, "who patches the engine")])],
-            "lookup rds who patches the engine",
+            [("lookup", [("question", 3, "who patches the engine on rds")])],
+            "lookup who patches the engine on rds",
         ),
         (
             [("flag", [("scenario", 3, "s-001"), ("reason", 3, "the answer is wrong")])],

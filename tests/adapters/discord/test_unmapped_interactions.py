@@ -20,7 +20,7 @@ from tests.fakes.fake_discord import FakeDiscord, Json
 CASES: list[tuple[str, dict[str, Any], str]] = [
     ("dance", {}, "not a command"),  # a subcommand an older version registered
     ("leaderboard", {"period": "yearly"}, "must be one of"),  # a choice no longer offered
-    ("lookup", {}, "needs `service`"),  # a required option missing
+    ("lookup", {}, "needs `question`"),  # a required option missing
     ("setup", {"colour": "blue"}, "has no option"),  # an option that no longer exists
 ]
 

@@ -13,18 +13,19 @@ from collections.abc import Collection, Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate as t
+from bot.adapters.slack.authorize import cached_authorize
 from bot.adapters.slack.blocks import home_view, render
-from bot.adapters.slack.client import web_client
+from bot.adapters.slack.client import http_session, web_client
 from bot.adapters.slack.directory import NotInstalled, WorkspaceDirectory
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.listeners import COMMAND, SlackListeners
@@ -112,11 +113,20 @@ class SlackAdapter:
         self._clock = clock or SystemClock()
         self._sink: EventSink | None = None
         self._handler: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.delivered = 0
+        # OAuth installs: bolt's installation-store authorize with its auth.test cache on (authorize.py).
+        self.authorize = (
+            cached_authorize(
+                installation_store, oauth_settings.client_id, oauth_settings.client_secret, client
+            )
+            if installation_store is not None and oauth_settings is not None
+            else None
+        )
         self.directory = WorkspaceDirectory(client, installation_store, admin_users, retry_pause)
         self.poster = SlackPoster(self.directory, post_interval, history_limit)
         self.listeners = SlackListeners(
-            self.directory, self.poster, installation_store, self._clock, self._deliver
+            self.directory, self.poster, installation_store, self._clock, self._deliver, self.authorize
         )
         self.app = AsyncApp(
             client=client,
@@ -124,14 +134,10 @@ class SlackAdapter:
             installation_store=installation_store,
             installation_store_bot_only=True if installation_store else None,
             oauth_settings=oauth_settings,
+            authorize=self.authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as it is
             request_verification_enabled=mode == "http",
             process_before_response=False,
         )
-        authorize = getattr(self.app, "_async_authorize", None)
-        if isinstance(authorize, AsyncInstallationStoreAuthorize):
-            # Bolt looks the installation up on every request (an uninstall still takes effect at once) but
-            # without its cache also calls auth.test each time, before the ack: keep that answer per token.
-            authorize.cache_enabled = True
         self.listeners.register(self.app)
 
     @classmethod
@@ -194,6 +200,18 @@ class SlackAdapter:
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
+        # One HTTP session for every Web API call and response_url reply of this process (bolt's per-request
+        # clients copy it from the app's client), closed in stop().
+        self._session = http_session()
+        self.directory.use_session(self._session)
+        try:
+            await self._connect()
+        except BaseException:
+            await self._close_session()
+            raise
+        log.info("Slack adapter started in %s mode", self.mode, extra={"platform": "slack"})
+
+    async def _connect(self) -> None:
         if self._store is None:
             try:
                 auth = await self._base.auth_test()
@@ -216,13 +234,19 @@ class SlackAdapter:
                     "token (xapp-…) with connections:write."
                 ) from None
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("Slack adapter started in %s mode", self.mode, extra={"platform": "slack"})
 
     async def stop(self) -> None:
         if self._handler is not None:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
         self._sink = None
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self._session = self._session, None
+        self.directory.use_session(None)
+        if session is not None:
+            await session.close()
 
     def http_routes(self) -> list[web.RouteDef]:
         """Events, commands and interactivity on one path (HTTP mode); the install flow when OAuth is on."""

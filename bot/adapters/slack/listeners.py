@@ -1,5 +1,7 @@
 """slack-bolt listeners: ack at once (Slack's 3-second deadline), translate the payload (translate.py), hand
-the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home)."""
+the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home).
+
+Replies on response_url go through the process's shared HTTP session (respond.py), not bolt's `respond`."""
 
 from __future__ import annotations
 
@@ -10,16 +12,18 @@ from typing import Any
 
 from cachetools import LRUCache
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack import translate as t
+from bot.adapters.slack.authorize import forget_workspace
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.directory import WorkspaceDirectory
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.poster import SlackPoster
+from bot.adapters.slack.respond import SessionRespond
 from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.messages import Card, FileCard
@@ -42,8 +46,10 @@ class SlackListeners:
         store: RepositoryInstallationStore | None,
         clock: Clock,
         deliver: Deliver,
+        authorize: AsyncInstallationStoreAuthorize | None = None,
     ) -> None:
         self.directory = directory
+        self.authorize = authorize
         self.poster = poster
         self.store = store
         self.clock = clock
@@ -73,9 +79,13 @@ class SlackListeners:
         await next()
         return response
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    def respond(self, context: AsyncBoltContext) -> SessionRespond:
+        return SessionRespond(context.response_url, self.directory.session)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # first, always: Slack's 3-second deadline
         workspace = t.workspace_of(body)
+        respond = self.respond(context)
         try:
             person = await self.directory.person(workspace, str(body.get("user_id", "")))
             cards = await self.deliver(t.command_event(body, person, self.clock.now()))
@@ -86,7 +96,7 @@ class SlackListeners:
                 text="Sorry — something went wrong on our side. Please try again.", response_type="ephemeral"
             )
 
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         workspace = t.workspace_of(body)
         user_id = str((body.get("user") or {}).get("id", ""))
@@ -98,7 +108,7 @@ class SlackListeners:
         container = body.get("container") or {}
         in_dm = container.get("type") == "view" or str(container.get("channel_id", "")).startswith("D")
         if not in_dm:
-            await self.reply_privately(workspace, user_id, cards, respond)
+            await self.reply_privately(workspace, user_id, cards, self.respond(context))
             return
         for card in cards:
             if isinstance(card, FileCard):
@@ -142,10 +152,12 @@ class SlackListeners:
         if self.store is not None and workspace:
             await self.store.async_delete_all(enterprise_id=None, team_id=workspace)
             log.info("the app was uninstalled from a workspace", extra={"tenant": workspace})
+        if self.authorize is not None and workspace:
+            forget_workspace(self.authorize, workspace)
         self.directory.forget(workspace)
 
     async def reply_privately(
-        self, workspace: str, user_id: str, cards: Sequence[Card], respond: AsyncRespond
+        self, workspace: str, user_id: str, cards: Sequence[Card], respond: SessionRespond
     ) -> None:
         """The engine's reply to the actor: through response_url, ephemeral; files by DM, never in channel."""
         for card in cards:

@@ -47,7 +47,7 @@ async def serve(settings: Settings, start: datetime) -> None:
     telemetry = PrometheusTelemetry()
     content = load_bundle(extra_scenario_dirs=settings.content_dir)
     repo = await open_repository(settings.database_url)
-    adapters = build_adapters(settings, repo)
+    adapters = build_adapters(settings, repo, clock)  # events stamped on the manual clock, not the wall clock
     engine = Engine(
         repo, content, clock, {a.platform: a for a in adapters}, engine_config(settings), telemetry
     )

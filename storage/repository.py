@@ -29,6 +29,7 @@ from bot.core.model import (
 )
 from bot.faults import crashpoint
 from content.schema import Party
+from storage.answer_batch import AnswerBatchMixin
 from storage.db import Database, Row, from_ms, from_ms_or_none, ms, ms_or_none
 
 _TEAM_COLUMNS = (
@@ -129,7 +130,7 @@ async def rebuild_buckets(tx: Database, team_id: int, period: str) -> None:
     )
 
 
-class SqlRepository:
+class SqlRepository(AnswerBatchMixin):  # + record_answers: group commit (storage/answer_batch.py)
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""
 
     def __init__(self, db: Database) -> None:

@@ -29,9 +29,11 @@ class FakeStore:
         self.calls: list[list[str]] = []
         self.gate: asyncio.Event | None = None
         self.fail_with: Exception | None = None
+        self.entered = asyncio.Event()  # set when a write has started
 
     async def record_answers(self, rows: Sequence[AnswerRow]) -> list[bool]:
         self.calls.append([r.user.user_id for r in rows])
+        self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
         if self.fail_with is not None and len(rows) > 1:
@@ -68,8 +70,7 @@ async def test_answers_arriving_during_a_write_go_together_in_the_next_one() -> 
     store.gate = asyncio.Event()
     batcher = AnswerBatcher(store)
     first = asyncio.create_task(batcher.record(row("a")))
-    while not store.calls:  # the first write is under way (and held)
-        await asyncio.sleep(0)
+    await store.entered.wait()  # the first write is under way (and held)
     later = [asyncio.create_task(batcher.record(row(uid))) for uid in ("b", "c", "d")]
     await asyncio.sleep(0)
     assert not first.done() and store.calls == [["a"]]  # nobody is told before the write returns
@@ -102,8 +103,7 @@ async def test_a_cancelled_flush_fails_the_waiting_callers_instead_of_hanging() 
     store.gate = asyncio.Event()
     batcher = AnswerBatcher(store)
     waiting = asyncio.create_task(batcher.record(row("a")))
-    while not store.calls:
-        await asyncio.sleep(0)
+    await store.entered.wait()
     assert batcher._flusher is not None
     batcher._flusher.cancel()
     with pytest.raises(RuntimeError, match="stopped"):

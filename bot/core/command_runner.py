@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core import commands as c
 from bot.core.admin_reports import AdminReports
@@ -43,6 +44,12 @@ def help_lines(prefix: str, is_admin: bool) -> list[str]:
     if is_admin:
         lines += ["", "*Admin*"] + [line(s) for s in c.TABLE if s.admin]
     return lines
+
+
+@lru_cache(maxsize=16)
+def help_reply(prefix: str, is_admin: bool) -> TextReply:
+    """`help` never changes while the process runs: built once per prefix and admin flag (TextReply is frozen)."""
+    return TextReply("\n".join(help_lines(prefix, is_admin)), title="Who's Responsible?")
 
 
 class CommandRunner:
@@ -121,7 +128,7 @@ class CommandRunner:
                 return await self.reports.audit(user.tenant)
 
     def help(self, is_admin: bool) -> TextReply:
-        return TextReply("\n".join(help_lines(self.prefix, is_admin)), title="Who's Responsible?")
+        return help_reply(self.prefix, is_admin)
 
     async def _team_for(self, event: CommandIssued) -> Team | None:
         team = await self.repo.get_team(event.channel)
@@ -163,5 +170,6 @@ class CommandRunner:
                 buttons=(Button("Yes, forget me", "forget-confirm", "", "danger"),),
             )
         removed = await self.repo.forget_person(user)
+        self.boards.forget_tenant(user.tenant)  # cached boards and totals may hold the person
         log.info("forgot a person (%d rows)", removed, extra={"tenant": user.workspace_id})
         return TextReply("Done — everything the bot stored about you in this workspace has been deleted.")

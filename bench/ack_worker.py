@@ -10,6 +10,8 @@ session), on the same server stack (`bot/http_server.py`) with the same client a
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import os
 import sys
 from typing import Any
 
@@ -81,7 +83,13 @@ def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "app"
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
-    asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+    profile = os.environ.get("BENCH_PROFILE")  # a directory: each worker writes <dir>/<mode>-<pid>.prof
+    if not profile:
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+        return
+    with cProfile.Profile() as profiler:
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+    profiler.dump_stats(f"{profile}/{mode}-{os.getpid()}.prof")
 
 
 if __name__ == "__main__":

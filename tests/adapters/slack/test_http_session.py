@@ -1,6 +1,7 @@
 """One HTTP session per process: Web API calls and response_url replies share keep-alive connections, and
-the session is closed on stop. In OAuth mode bolt's authorize keeps its auth.test answer per token, and an
-uninstall drops it (so a later install of the workspace is checked again)."""
+the session is closed on stop. In OAuth mode bolt's authorize keeps its auth.test answer per token (and the
+store its installations), and an uninstall drops both at once (so the workspace is refused, and a later
+install of it is checked again)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,10 @@ async def test_oauth_authorize_caches_auth_test_and_an_uninstall_drops_it(oauth_
     await oauth_world.settle()
     assert await oauth_world.repo.get_installation(Tenant("slack", "T1")) is None
     assert adapter.authorize.authorize_result_cache == {}
+    payload = fake.slash_command("T1", "UANN", "C1", "help")  # refused at once, not served from a cache
+    await fake.post_http("slash_commands", payload)
+    await fake.wait_until(lambda: len(fake.responses_to(payload["response_url"])) == 1)
+    assert "reinstall" in fake.responses_to(payload["response_url"])[0].text
 
     await install(oauth_world, "T1")  # installed again (the same token, in the fake): checked again
     before = len(fake.calls_of("auth.test"))

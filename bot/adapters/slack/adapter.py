@@ -260,7 +260,9 @@ class SlackAdapter:
         return routes
 
     async def _http_dispatch(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        bolt_request = await to_bolt_request(request)
+        async with self.listeners.gate.admitted_request():  # a burst is answered in order (gate.py)
+            bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def _http_install(self, request: web.Request) -> web.Response:

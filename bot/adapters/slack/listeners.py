@@ -5,6 +5,7 @@ Replies on response_url go through the process's shared HTTP session (respond.py
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +22,7 @@ from bot.adapters.slack import translate as t
 from bot.adapters.slack.authorize import forget_workspace
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.directory import WorkspaceDirectory
+from bot.adapters.slack.gate import ListenerGate
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.respond import SessionRespond
@@ -55,18 +57,31 @@ class SlackListeners:
         self.clock = clock
         self.deliver = deliver
         self._seen: LRUCache[str, bool] = LRUCache(SEEN_EVENTS)
+        self.gate = ListenerGate()
 
     def register(self, app: AsyncApp) -> None:
+        gated = self._gated
         app.middleware(self._dedupe)
-        app.command(COMMAND)(self._on_command)
-        app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(self._on_action)
-        app.event("reaction_added")(self._on_reaction)
-        app.event("reaction_removed")(self._on_reaction)
-        app.event("team_join")(self._on_member_joined)
-        app.event("member_joined_channel")(self._on_member_joined)
-        app.event("app_home_opened")(self._on_home_opened)
-        app.event("app_uninstalled")(self._on_uninstalled)
-        app.event("tokens_revoked")(self._on_uninstalled)
+        app.command(COMMAND)(gated(self._on_command))
+        app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(gated(self._on_action))
+        app.event("reaction_added")(gated(self._on_reaction))
+        app.event("reaction_removed")(gated(self._on_reaction))
+        app.event("team_join")(gated(self._on_member_joined))
+        app.event("member_joined_channel")(gated(self._on_member_joined))
+        app.event("app_home_opened")(gated(self._on_home_opened))
+        app.event("app_uninstalled")(gated(self._on_uninstalled))
+        app.event("tokens_revoked")(gated(self._on_uninstalled))
+
+    def _gated(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """The listener, counted by the gate while it runs (bolt reads the arguments it wants through
+        `functools.wraps`)."""
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            async with self.gate.working():
+                await listener(**kwargs)
+
+        return run
 
     async def _dedupe(self, body: dict[str, Any], response: BoltResponse, next: Any) -> BoltResponse:
         """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num): count each event_id once."""

@@ -1,5 +1,5 @@
 """Group commit in the core: answers delivered together share one write, each caller learns its own
-outcome only after the write, a failed write reaches every caller of it, and nothing waits on a timer."""
+outcome only after the write, a failed write reaches only its own callers, and nothing waits on a timer."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import pytest
 
 from bot.core.answer_batcher import AnswerBatcher
 from bot.core.events import UserRef
+from bot.core.messages import TextReply
+from bot.core.ports import Repository
 from bot.core.ports.answer_batch import AnswerRow
 from content.schema import Party
+from tests.core.test_day_cycle import MONDAY, setup_team
+from tests.fakes.harness import Harness
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -108,3 +112,25 @@ async def test_a_cancelled_flush_fails_the_waiting_callers_instead_of_hanging() 
     batcher._flusher.cancel()
     with pytest.raises(RuntimeError, match="stopped"):
         await waiting
+
+
+async def test_answers_arriving_together_through_the_engine_share_a_transaction(repo: Repository) -> None:
+    """The real path on every backend: 30 people answer at once, one of them twice with different options;
+    each gets the right receipt, the first answer counts, and the writes were grouped."""
+    h = Harness.build(repo, MONDAY)
+    await setup_team(h)
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    post, card = h.scenario_posts()[0]
+    people = [f"u{i:02d}" for i in range(30)]
+    await asyncio.gather(
+        *(h.answer(post, uid, Party.AWS) for uid in people), h.answer(post, "u00", Party.SHARED)
+    )
+    stored = {a.user.user_id: a.choice for a in await repo.answers_for_round(card.round_id, "console", "W1")}
+    assert stored == {uid: Party.AWS for uid in people}
+    receipts = [
+        (c.target, c.card.text) for c in h.adapter.of_kind("ephemeral") if isinstance(c.card, TextReply)
+    ]
+    assert sorted(uid for uid, text in receipts if "locked in" in text) == people
+    assert [uid for uid, text in receipts if "first answer" in text] == ["u00"]
+    batcher = h.engine.answers.batcher
+    assert batcher is not None and batcher.batches < len(people)

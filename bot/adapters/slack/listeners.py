@@ -16,7 +16,6 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.authorize import forget_workspace
@@ -60,17 +59,16 @@ class SlackListeners:
         self.gate = ListenerGate()
 
     def register(self, app: AsyncApp) -> None:
-        gated = self._gated
-        app.middleware(self._dedupe)
+        gated, event = self._gated, self._gated_event
         app.command(COMMAND)(gated(self._on_command))
         app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(gated(self._on_action))
-        app.event("reaction_added")(gated(self._on_reaction))
-        app.event("reaction_removed")(gated(self._on_reaction))
-        app.event("team_join")(gated(self._on_member_joined))
-        app.event("member_joined_channel")(gated(self._on_member_joined))
-        app.event("app_home_opened")(gated(self._on_home_opened))
-        app.event("app_uninstalled")(gated(self._on_uninstalled))
-        app.event("tokens_revoked")(gated(self._on_uninstalled))
+        app.event("reaction_added")(event(self._on_reaction))
+        app.event("reaction_removed")(event(self._on_reaction))
+        app.event("team_join")(event(self._on_member_joined))
+        app.event("member_joined_channel")(event(self._on_member_joined))
+        app.event("app_home_opened")(event(self._on_home_opened))
+        app.event("app_uninstalled")(event(self._on_uninstalled))
+        app.event("tokens_revoked")(event(self._on_uninstalled))
 
     def _gated(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """The listener, counted by the gate while it runs (bolt reads the arguments it wants through
@@ -83,16 +81,23 @@ class SlackListeners:
 
         return run
 
-    async def _dedupe(self, body: dict[str, Any], response: BoltResponse, next: Any) -> BoltResponse:
-        """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num): count each event_id once."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
-            if event_id in self._seen:
-                log.info("ignored a retried event", extra={"event": event_id})
-                return BoltResponse(status=200, body="")
-            self._seen[event_id] = True
-        await next()
-        return response
+    def _gated_event(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """An Events API listener (every one takes `body`), run once per event_id: Slack re-sends an event
+        it thinks we missed (X-Slack-Retry-Num). Checked here rather than in a global middleware, so commands
+        and buttons don't pay for it."""
+        gated = self._gated(listener)
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            event_id = (kwargs.get("body") or {}).get("event_id")
+            if isinstance(event_id, str) and event_id:
+                if event_id in self._seen:
+                    log.info("ignored a retried event", extra={"event": event_id})
+                    return
+                self._seen[event_id] = True
+            await gated(**kwargs)
+
+        return run
 
     def respond(self, context: AsyncBoltContext) -> SessionRespond:
         return SessionRespond(context.response_url, self.directory.session)

@@ -11,9 +11,12 @@ import logging
 from typing import Any
 
 import aiohttp
+from slack_sdk.http_retry.builtin_async_handlers import async_default_handlers
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 log = logging.getLogger(__name__)
+#: slack_sdk's default (retry a lost connection), built once: the handlers keep no state between calls.
+RETRIES = async_default_handlers()
 
 
 class SessionRespond:
@@ -32,7 +35,9 @@ class SessionRespond:
     ) -> None:
         if self.response_url is None:
             raise ValueError("this request has no response_url to reply on")
-        client = AsyncWebhookClient(self.response_url, session=self.session, timeout=30)
+        client = AsyncWebhookClient(
+            self.response_url, session=self.session, timeout=30, retry_handlers=RETRIES
+        )
         response = await client.send(
             text=text, blocks=blocks, response_type=response_type, replace_original=replace_original
         )

@@ -1,38 +1,45 @@
 """Group commit for live answers: many rows in one INSERT statement (one transaction), on SQLite and
 PostgreSQL alike, reporting for each row whether it was the person's first answer (`RETURNING`).
 
+The rows travel as one parameter (a JSON array on SQLite, arrays on PostgreSQL), so there is one statement
+text per engine whatever the batch size: both drivers prepare and cache it once (a VALUES list per size would
+fill their statement caches with hundreds of large prepared statements).
+
 A mixin over `storage/db.py`'s query API, so SqlRepository takes it with one line.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from functools import lru_cache
+from typing import Any
 
 from bot.core.ports.answer_batch import AnswerRow
 from storage.db import Database, ms
 
-#: Rows in one statement at most (five parameters each; far below both engines' parameter limits).
+#: Rows in one statement at most; a larger call is split, inside one transaction.
 MAX_ROWS = 500
 
-
-@lru_cache(maxsize=64)
-def _statement(rows: int, locked: bool) -> str:
-    """The INSERT for `rows` rows. On PostgreSQL each row's round is share-locked while its answer goes in,
-    so closing the round waits for answers already being stored (as `record_answer` does)."""
-    values = ", ".join(
-        f"(CAST(${i + 1} AS BIGINT), CAST(${i + 2} AS TEXT), CAST(${i + 3} AS TEXT), CAST(${i + 4} AS TEXT), "
-        f"CAST(${i + 5} AS BIGINT))"
-        for i in range(0, rows * 5, 5)
-    )
-    lock = " FOR SHARE" if locked else ""
-    return (
-        f"WITH v (round_id, user_id, display_name, choice, answered_at) AS (VALUES {values}) "
-        "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
-        "SELECT v.round_id, v.user_id, v.display_name, v.choice, v.answered_at, 'live' FROM v "
-        f"WHERE EXISTS (SELECT 1 FROM rounds r WHERE r.id = v.round_id AND r.state IN ('claimed', 'posted'){lock}) "
-        "ON CONFLICT (round_id, user_id) DO NOTHING RETURNING round_id, user_id"
-    )
+_INSERT = (
+    "INSERT INTO answers (round_id, user_id, display_name, choice, answered_at, source) "
+    "SELECT v.round_id, v.user_id, v.display_name, v.choice, v.answered_at, 'live' FROM {rows} "
+    "WHERE EXISTS (SELECT 1 FROM rounds r WHERE r.id = v.round_id AND r.state IN ('claimed', 'posted'){lock}) "
+    "ON CONFLICT (round_id, user_id) DO NOTHING RETURNING round_id, user_id"
+)
+_SQLITE = _INSERT.format(
+    rows="(SELECT CAST(json_extract(j.value, '$[0]') AS INTEGER) AS round_id, "
+    "json_extract(j.value, '$[1]') AS user_id, json_extract(j.value, '$[2]') AS display_name, "
+    "json_extract(j.value, '$[3]') AS choice, CAST(json_extract(j.value, '$[4]') AS INTEGER) AS answered_at "
+    "FROM json_each($1) AS j) AS v",
+    lock="",
+)
+# On PostgreSQL each row's round is share-locked while its answer goes in, so closing the round waits for
+# answers already being stored (as `record_answer` does).
+_POSTGRES = _INSERT.format(
+    rows="unnest(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), "
+    "CAST($5 AS BIGINT[])) AS v(round_id, user_id, display_name, choice, answered_at)",
+    lock=" FOR SHARE",
+)
 
 
 class AnswerBatchMixin:
@@ -63,15 +70,12 @@ class AnswerBatchMixin:
 async def _insert(db: Database, rows: Sequence[AnswerRow], engine: str) -> set[tuple[int, str]]:
     if not rows:
         return set()
-    params: list[object] = []
-    for row in rows:
-        user = row.user
-        params += [
-            row.round_id,
-            user.user_id,
-            user.display_name or user.user_id,
-            row.choice.value,
-            ms(row.at),
-        ]
-    returned = await db.fetch(_statement(len(rows), engine == "postgres"), *params)
+    columns: list[tuple[Any, ...]] = [
+        (r.round_id, r.user.user_id, r.user.display_name or r.user.user_id, r.choice.value, ms(r.at))
+        for r in rows
+    ]
+    if engine == "postgres":
+        returned = await db.fetch(_POSTGRES, *(list(c) for c in zip(*columns, strict=True)))
+    else:
+        returned = await db.fetch(_SQLITE, json.dumps(columns))
     return {(int(r["round_id"]), str(r["user_id"])) for r in returned}

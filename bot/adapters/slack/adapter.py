@@ -31,6 +31,7 @@ from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.listeners import COMMAND, SlackListeners
 from bot.adapters.slack.oauth_state import SignedStateStore
 from bot.adapters.slack.poster import SlackPoster
+from bot.adapters.slack.socket_mode import GatedSocketModeHandler
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
@@ -221,7 +222,7 @@ class SlackAdapter:
                 ) from None
             self.directory.adopt(str(auth["team_id"]), str(auth["user_id"]))
         if self.mode == "socket":
-            self._handler = AsyncSocketModeHandler(self.app, self._app_token, web_client=self._base)
+            self._handler = GatedSocketModeHandler(self.app, self._app_token, self._base, self.listeners.gate)
             client = self._handler.client
             try:
                 # The first URL here, not in connect(): connect() retries a refused token forever.

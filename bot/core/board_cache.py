@@ -2,6 +2,8 @@
 per period, and a person's all-time totals. Kept briefly so fifty people asking for the board after a reveal
 cost one read, not fifty.
 
+Also each team channel's team (its name and zone), dropped when any team is set up in this process.
+
 Invalidated where the numbers change in this process: when a round of the team is scored (RevealService),
 and when a person is forgotten. Another instance sharing the database (PostgreSQL) cannot tell us, so every
 entry also expires after TTL: a board read there is at most that old.
@@ -14,9 +16,9 @@ from datetime import timedelta
 
 from cachetools import TTLCache
 
-from bot.core.events import Tenant
+from bot.core.events import ChannelRef, Tenant
 from bot.core.messages import LeaderRow
-from bot.core.model import PersonTotals
+from bot.core.model import PersonTotals, Team
 
 #: How old a cached board may be when another instance scored the round.
 TTL = timedelta(seconds=60)
@@ -24,6 +26,7 @@ TTL = timedelta(seconds=60)
 BOARDS = 5_000
 RANKS = 50_000
 TOTALS = 50_000
+TEAMS = 5_000
 
 BoardKey = tuple[int, str, int]
 RankKey = tuple[int, str, str]
@@ -36,6 +39,8 @@ class BoardCache:
         self.boards: TTLCache[BoardKey, tuple[LeaderRow, ...]] = TTLCache(BOARDS, seconds, timer=timer)
         self.ranks: TTLCache[RankKey, LeaderRow | None] = TTLCache(RANKS, seconds, timer=timer)
         self.totals: TTLCache[TotalsKey, PersonTotals] = TTLCache(TOTALS, seconds, timer=timer)
+        #: Team channels → their team (name and zone for board titles and periods); dropped by `setup`.
+        self.teams: TTLCache[ChannelRef, Team] = TTLCache(TEAMS, seconds, timer=timer)
         self._team_of_tenant: dict[int, Tenant] = {}
 
     def note_team(self, team_id: int, tenant: Tenant) -> None:
@@ -60,6 +65,7 @@ class BoardCache:
                 self.forget_team(team_id)
 
     def clear(self) -> None:
+        self.teams.clear()
         self.boards.clear()
         self.ranks.clear()
         self.totals.clear()

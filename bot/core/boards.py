@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.board_cache import BoardCache
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import Tenant, UserRef
+from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
 from bot.core.messages import (
     Card,
@@ -36,6 +36,19 @@ class Boards:
 
     def forget_tenant(self, tenant: Tenant) -> None:
         self.cache.forget_tenant(tenant)
+
+    def forget_teams(self) -> None:
+        """A team was set up or changed: names and zones are read again."""
+        self.cache.teams.clear()
+
+    async def team_in(self, channel: ChannelRef) -> Team | None:
+        """The team of a team channel (a channel without one is never cached: a new setup shows at once)."""
+        team = self.cache.teams.get(channel)
+        if team is None:
+            team = await self.repo.get_team(channel)
+            if team is not None:
+                self.cache.teams[channel] = team
+        return team
 
     async def board(
         self, team: Team, period: Period, user_id: str, now: datetime, size: int

@@ -115,7 +115,9 @@ class CommandRunner:
             case c.ForgetMe(confirmed=confirmed):
                 return await self.forget(user, confirmed)
             case c.Setup():
-                return await self.team_admin.setup(event, cmd, now)
+                reply = await self.team_admin.setup(event, cmd, now)
+                self.boards.forget_teams()  # boards show the team's (new) name and zone
+                return reply
             case c.Pause() | c.Resume() | c.PostNow():
                 return await self.team_admin.control(event, cmd, now)
             case c.Export(period=period):
@@ -131,7 +133,7 @@ class CommandRunner:
         return help_reply(self.prefix, is_admin)
 
     async def _team_for(self, event: CommandIssued) -> Team | None:
-        team = await self.repo.get_team(event.channel)
+        team = await self.boards.team_in(event.channel)
         if team is not None:
             return team
         teams = await self.repo.teams_of(event.user.tenant)

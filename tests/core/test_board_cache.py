@@ -69,6 +69,16 @@ async def test_forgetting_a_person_drops_them_at_once_and_other_changes_show_wit
     assert [u for u, _ in await _board(h)] == ["cid"]
 
 
+async def test_a_renamed_team_shows_its_new_name_at_once(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    (board,) = await h.command("leaderboard week", uid="bob", admin=False)
+    assert isinstance(board, LeaderboardCard) and board.title.startswith("team-C1")
+    await h.command("setup time 09:30 tz UTC window 4h", name="renamed")
+    (board,) = await h.command("leaderboard week", uid="bob", admin=False)
+    assert isinstance(board, LeaderboardCard) and board.title.startswith("renamed")
+
+
 def test_help_is_built_once_per_prefix_and_role() -> None:
     assert help_reply("/r", False) is help_reply("/r", False)
     assert help_reply("/r", True) is not help_reply("/r", False)

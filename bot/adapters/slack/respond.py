@@ -14,6 +14,8 @@ import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import async_default_handlers
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack.client import TIMEOUT
+
 log = logging.getLogger(__name__)
 #: slack_sdk's default (retry a lost connection), built once: the handlers keep no state between calls.
 RETRIES = async_default_handlers()
@@ -36,7 +38,7 @@ class SessionRespond:
         if self.response_url is None:
             raise ValueError("this request has no response_url to reply on")
         client = AsyncWebhookClient(
-            self.response_url, session=self.session, timeout=30, retry_handlers=RETRIES
+            self.response_url, session=self.session, timeout=TIMEOUT, retry_handlers=RETRIES
         )
         response = await client.send(
             text=text, blocks=blocks, response_type=response_type, replace_original=replace_original

@@ -74,8 +74,10 @@ async def _insert(db: Database, rows: Sequence[AnswerRow], engine: str) -> set[t
         (r.round_id, r.user.user_id, r.user.display_name or r.user.user_id, r.choice.value, ms(r.at))
         for r in rows
     ]
+    # One of two fixed statements; the rows are only ever parameters.
     if engine == "postgres":
-        returned = await db.fetch(_POSTGRES, *(list(c) for c in zip(*columns, strict=True)))
+        statement, args = _POSTGRES, [list(c) for c in zip(*columns, strict=True)]
     else:
-        returned = await db.fetch(_SQLITE, json.dumps(columns))
+        statement, args = _SQLITE, [json.dumps(columns)]
+    returned = await db.fetch(statement, *args)
     return {(int(r["round_id"]), str(r["user_id"])) for r in returned}

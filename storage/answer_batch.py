@@ -75,6 +75,7 @@ async def _insert(db: Database, rows: Sequence[AnswerRow], engine: str) -> set[t
         for r in rows
     ]
     # One of two fixed statements; the rows are only ever parameters.
+    args: list[Any]
     if engine == "postgres":
         statement, args = _POSTGRES, [list(c) for c in zip(*columns, strict=True)]
     else:

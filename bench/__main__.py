@@ -16,7 +16,17 @@ from pathlib import Path
 
 from bench.common import Result, machine_facts
 
-BENCHMARKS = ["answers", "leaderboard", "ack", "fanout", "memory", "lookup", "dashboard"]
+BENCHMARKS = [
+    "answers",
+    "leaderboard",
+    "ack",
+    "reply",
+    "oauth_ack",
+    "fanout",
+    "memory",
+    "lookup",
+    "dashboard",
+]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 

@@ -3,19 +3,24 @@
 `python -m bench.ack_worker app`: the production composition root (`Application`: SQLite repository, engine,
 SlackAdapter in HTTP mode mounted on our aiohttp server, /metrics, scheduler), configured from the
 environment exactly as `respbot run` is. `python -m bench.ack_worker bare`: the baseline — a bare bolt
-`AsyncApp` whose only listener acks, on the same server stack (`bot/http_server.py`) with the same client
-and signature checks. Either prints `PORT <n>` once listening and stops cleanly when stdin closes.
+`AsyncApp` whose only listener acks and replies a fixed text on the response_url (through one shared HTTP
+session), on the same server stack (`bot/http_server.py`) with the same client and signature checks. Either prints `PORT <n>` once listening and stops cleanly when stdin closes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import os
 import sys
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.client import web_client
 from bot.app import Application
@@ -41,15 +46,21 @@ async def _app(settings: Settings) -> None:
 
 async def _bare(settings: Settings) -> None:
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    session = aiohttp.ClientSession()
     bolt = AsyncApp(
-        client=web_client(settings.slack_api_base_url, settings.slack_bot_token.get_secret_value()),
+        client=web_client(
+            settings.slack_api_base_url, settings.slack_bot_token.get_secret_value(), session=session
+        ),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=False,
     )
 
     @bolt.command("/responsibility")
-    async def only_ack(ack: AsyncAck) -> None:
+    async def ack_and_reply(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        await AsyncWebhookClient(str(body["response_url"]), session=session).send(
+            text="ok", response_type="ephemeral", replace_original=False
+        )
 
     async def dispatch(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -65,13 +76,20 @@ async def _bare(settings: Settings) -> None:
         await _stdin_closed()
     finally:
         await server.stop()
+        await session.close()
 
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "app"
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
-    asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+    profile = os.environ.get("BENCH_PROFILE")  # a directory: each worker writes <dir>/<mode>-<pid>.prof
+    if not profile:
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+        return
+    with cProfile.Profile() as profiler:
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
+    profiler.dump_stats(f"{profile}/{mode}-{os.getpid()}.prof")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """`answers`: answer events stored per second through the real engine into a SQLite file.
 
 20,000 members (quick: 2,000) answer one open round. Each event goes through `Engine.handle` exactly as an
-adapter delivers it (round lookup, first-answer lock, receipt) into a SQLite file with the production settings
-(WAL, synchronous=NORMAL, one commit per answer). Baseline: the same answer rows inserted with raw aiosqlite,
-one commit per row, into a file with the same settings. Three interleaved runs of each; medians reported.
+adapter delivers it (round lookup, first-answer lock, durable store, receipt) into a SQLite file with the
+production settings (WAL, synchronous=NORMAL). Events are delivered 50 at a time, as the adapters deliver
+them (every Slack event and Discord dispatch is its own task), so answers that arrive together are stored
+by the engine's group commit (bot/core/answer_batcher.py) in one transaction. The note also gives the rate
+with one event at a time (no batching possible). Baseline: the same answer rows inserted with raw aiosqlite,
+one row per commit, one after another, into a file with the same settings. Three interleaved runs of each;
+medians reported.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from bench.common import Result, now
+from bench.common import Result, Target, now
 from bot.core.engine import Engine, EngineConfig
 from bot.core.events import AnswerGiven, ChannelRef, CommandIssued, PostRef, UserRef
 from content.loader import load_bundle
@@ -26,9 +31,17 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.recording import RecordingAdapter
 
 TOKENS = (Party.AWS, Party.CUSTOMER, Party.SHARED)
+IN_FLIGHT = 50
+TARGET = Target(full="≥ 5,000/s and ≥ 1.0× raw per-row", quick="≥ 5,000/s and ≥ 1.0× raw per-row")
 
 
-async def _engine_run(path: Path, members: int) -> float:
+@dataclass
+class EngineRun:
+    rate: float  # answers per second
+    batches: int  # transactions the group commit wrote (0 where the engine has none)
+
+
+async def _engine_run(path: Path, members: int, in_flight: int) -> EngineRun:
     repo = await SqliteRepository.open(str(path))
     start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     clock = FakeClock(start)
@@ -46,15 +59,22 @@ async def _engine_run(path: Path, members: int) -> float:
         )
         for i in range(members)
     ]
+    todo = iter(events)
+
+    async def deliver() -> None:
+        for event in todo:
+            await engine.handle(event)
+
     began = now()
-    for event in events:
-        await engine.handle(event)
+    await asyncio.gather(*(deliver() for _ in range(in_flight)))
     elapsed = now() - began
     stored = await repo.db.fetchval("SELECT COUNT(*) FROM answers")
     await repo.close()
-    if stored != members:
-        raise RuntimeError(f"stored {stored} answers, expected {members}")
-    return members / elapsed
+    receipts = sum(1 for call in adapter.calls if call.kind == "ephemeral" and "locked in" in str(call.card))
+    if stored != members or receipts != members:
+        raise RuntimeError(f"stored {stored} answers and sent {receipts} receipts, not {members}")
+    batcher = getattr(engine.answers, "batcher", None)
+    return EngineRun(members / elapsed, getattr(batcher, "batches", 0))
 
 
 async def _raw_run(path: Path, members: int) -> float:
@@ -77,16 +97,23 @@ async def _raw_run(path: Path, members: int) -> float:
 
 async def run(quick: bool) -> Result:
     members = 2_000 if quick else 20_000
-    rates, bases = [], []
+    runs: list[EngineRun] = []
+    singles: list[float] = []
+    bases: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-answers-") as tmp:
-        for i in range(3):  # interleaved, so both sides see the same machine noise; medians are reported
-            rates.append(await _engine_run(Path(tmp) / f"engine{i}.db", members))
+        for i in range(3):  # interleaved, so all see the same machine noise; medians are reported
+            runs.append(await _engine_run(Path(tmp) / f"engine{i}.db", members, IN_FLIGHT))
+            singles.append((await _engine_run(Path(tmp) / f"single{i}.db", members, 1)).rate)
             bases.append(await _raw_run(Path(tmp) / f"raw{i}.db", members))
-    rate, base = statistics.median(rates), statistics.median(bases)
+    rate, base = statistics.median(r.rate for r in runs), statistics.median(bases)
+    batches = statistics.median(r.batches for r in runs)
     ratio = rate / base
     return Result(
-        "answers", round(rate, 1), "answers/s", round(base, 1), round(ratio, 3), "≥ 5,000/s and ratio ≥ 0.5",
-        rate >= 5000 and ratio >= 0.5, f"{members} members, one open round, one commit per answer",
+        "answers", round(rate, 1), "answers/s", round(base, 1), round(ratio, 3), TARGET.of(quick),
+        rate >= 5000 and ratio >= 1.0,
+        f"{members} members, one open round, {IN_FLIGHT} events in flight: {batches:g} transactions "
+        f"({members / max(batches, 1):.1f} answers each), receipts after commit; one event at a time "
+        f"{statistics.median(singles):.0f}/s; raw baseline one row per commit",
     )  # fmt: skip
 
 

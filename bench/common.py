@@ -27,6 +27,17 @@ class Result:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A row's target for each size: `--quick` runs smaller sizes, so its `ok` is judged against its own."""
+
+    full: str
+    quick: str
+
+    def of(self, quick: bool) -> str:
+        return f"quick: {self.quick}" if quick else self.full
+
+
 def now() -> float:
     return time.perf_counter()
 

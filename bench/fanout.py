@@ -29,7 +29,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bench.common import Result, now
+from bench.common import Result, Target, now
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.translate import PARTY_EMOJI
 from bot.adapters.slack.adapter import SCOPES, SlackAdapter
@@ -51,6 +51,10 @@ MONDAY = date(2026, 11, 30)
 SLACK_POST_INTERVAL = 1.0  # seconds between posts in one channel
 DISCORD_PER_SECOND = 50  # REST requests per second, globally
 CHANNELS_PER_WORKSPACE = 10
+TARGET = Target(
+    full="ideal ÷ actual ≥ 0.9, zero duplicates, zero lost posts",
+    quick="ideal ÷ actual ≥ 0.85 (a 9 s ideal, so start-up weighs more), zero duplicates, zero lost posts",
+)
 WITHIN = 600.0  # the tick is cancelled after this many seconds: a benchmark stops by itself
 
 
@@ -224,11 +228,12 @@ def _result(t: _Tick) -> Result:
     ratio = ideal / actual if actual > 0 else 0.0
     kinds = Counter(_route_kind(m, p) for _, m, p in fd.accepted)
     per_post = ", ".join(f"{k} {v / max(1, n_discord):g}" for k, v in sorted(kinds.items()))
-    ok = ratio >= 0.9 and duplicates == 0 and lost == 0 and unseeded == 0
+    quick = teams < 1000  # the --quick size
+    ok = ratio >= (0.85 if quick else 0.9) and duplicates == 0 and lost == 0 and unseeded == 0
     problems = f"; warnings: {t.warnings}" if t.warnings else ""
     return Result(
         "fanout", round(ratio, 3), "ideal ÷ actual", round(ideal, 2), round(ratio, 3),
-        "ideal ÷ actual ≥ 0.9, zero duplicates, zero lost posts", ok,
+        TARGET.of(quick), ok,
         f"{teams} teams ({n_slack} Slack in {math.ceil(n_slack / CHANNELS_PER_WORKSPACE)} workspaces, "
         f"{n_discord} Discord); tick {actual:.2f} s (posted {t.report.posted}), ideal {ideal:.0f} s; "
         f"Discord {discord_requests} requests ({discord_requests / max(1, n_discord):g}/post: {per_post}), "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from storage.answer_batch import AnswerBatchMixin
 from storage.db import Database, ms
 from storage.queries.admin import AdminQueries, InstallationQueries
 from storage.queries.answers import AnswerQueries
@@ -31,6 +32,7 @@ class SqlRepository(
     PracticeQueries,
     AdminQueries,
     InstallationQueries,
+    AnswerBatchMixin,  # record_answers: group commit (storage/answer_batch.py)
 ):
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""
 

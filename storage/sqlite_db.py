@@ -37,8 +37,8 @@ class _Statements:
         await self._conn.executemany(to_sqlite_params(query), args)
 
     async def fetch(self, query: str, *args: Any) -> list[Row]:
-        async with self._conn.execute(to_sqlite_params(query), args) as cursor:
-            rows = await cursor.fetchall()
+        # One hop to the database thread (execute, fetch and close together), not three.
+        rows = await self._conn.execute_fetchall(to_sqlite_params(query), args)
         return [dict(row) for row in rows]
 
     async def fetchrow(self, query: str, *args: Any) -> Row | None:

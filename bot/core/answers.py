@@ -11,9 +11,11 @@ from functools import lru_cache
 
 from cachetools import TTLCache
 
+from bot.core.answer_batcher import AnswerBatcher
 from bot.core.events import AnswerGiven, ChannelRef, PostRef, UserRef
 from bot.core.messages import Card, TextReply, level_label, option_for
 from bot.core.model import Round, RoundState, Team
+from bot.core.ports.answer_batch import AnswerBatchStore, AnswerRow
 from bot.core.rounds import ROUTE_TTL, RoundDeps
 from bot.core.schedule_math import zone
 
@@ -31,6 +33,8 @@ class AnswerService:
         self._routes: TTLCache[PostRef, tuple[Round, Team]] = TTLCache(
             ROUTES, ROUTE_TTL.total_seconds(), timer=lambda: deps.clock.now().timestamp()
         )
+        # Answers that arrive together share one transaction (group commit) when storage can do that.
+        self.batcher = AnswerBatcher(deps.repo) if isinstance(deps.repo, AnswerBatchStore) else None
 
     async def on_answer(
         self, event: AnswerGiven, via_button: bool = False, round_id: int | None = None
@@ -51,7 +55,7 @@ class AnswerService:
             await self.deps.repo.record_late_answer(rnd.id, event.user, choice, event.at)
         if late or rnd.state not in (RoundState.CLAIMED, RoundState.POSTED):
             return [CLOSED] if via_button else []
-        stored = await self.deps.repo.record_answer(rnd.id, event.user, choice, event.at)
+        stored = await self._store(AnswerRow(rnd.id, event.user, choice, event.at))
         if stored:
             self.deps.crash("after-answer")
             self.deps.telemetry.answer_recorded(event.user.platform, "button" if via_button else "reaction")
@@ -75,6 +79,12 @@ class AnswerService:
         if team.settings.receipts:
             await self._safe_ephemeral(event.post.channel, event.user, receipt)
         return []
+
+    async def _store(self, row: AnswerRow) -> bool:
+        """True if this is the person's first answer; committed before it returns (receipts come after)."""
+        if self.batcher is not None:
+            return await self.batcher.record(row)
+        return await self.deps.repo.record_answer(row.round_id, row.user, row.choice, row.at)
 
     async def _route(self, post: PostRef, round_id: int | None = None) -> tuple[Round, Team] | None:
         """The round a post belongs to, and its team; cached briefly because every answer needs it."""

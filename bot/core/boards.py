@@ -4,29 +4,80 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.events import Tenant, UserRef
+from bot.core.board_cache import BoardCache
+from bot.core.clock import Clock, SystemClock
+from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
-from bot.core.messages import Card, HomeCard, LeaderboardCard, StatsCard, TeamRankingCard, TextReply
-from bot.core.model import Team
+from bot.core.messages import (
+    Card,
+    HomeCard,
+    LeaderboardCard,
+    LeaderRow,
+    StatsCard,
+    TeamRankingCard,
+    TextReply,
+)
+from bot.core.model import PersonTotals, Team
 from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
 from bot.core.schedule_math import local_date
 
 
 class Boards:
-    def __init__(self, repo: Repository, onboarding: Onboarding) -> None:
+    def __init__(self, repo: Repository, onboarding: Onboarding, clock: Clock | None = None) -> None:
         self.repo = repo
         self.onboarding = onboarding
+        timer = clock or SystemClock()
+        # Scores change only when a round is scored: the RevealService calls `forget_team` then.
+        self.cache = BoardCache(lambda: timer.now().timestamp())
+
+    def forget_team(self, team_id: int) -> None:
+        self.cache.forget_team(team_id)
+
+    def forget_tenant(self, tenant: Tenant) -> None:
+        self.cache.forget_tenant(tenant)
+
+    def forget_teams(self) -> None:
+        """A team was set up or changed: names and zones are read again."""
+        self.cache.teams.clear()
+
+    async def team_in(self, channel: ChannelRef) -> Team | None:
+        """The team of a team channel (a channel without one is never cached: a new setup shows at once)."""
+        team = self.cache.teams.get(channel)
+        if team is None:
+            team = await self.repo.get_team(channel)
+            if team is not None:
+                self.cache.teams[channel] = team
+        return team
 
     async def board(
         self, team: Team, period: Period, user_id: str, now: datetime, size: int
     ) -> LeaderboardCard:
         """One team's board for a period in its own zone, with the caller's own row when they are on it."""
         key = period_key(period, local_date(now, team.settings.timezone))
-        rows = leader_rows(await self.repo.top_scores(team.id, key, size))
-        mine = await self.repo.rank_of(team.id, key, user_id)
-        me = leader_rows([mine[1]], mine[0])[0] if mine else None
+        self.cache.note_team(team.id, team.channel.tenant)
+        rows = self.cache.boards.get((team.id, key, size))
+        if rows is None:
+            rows = self.cache.boards[(team.id, key, size)] = leader_rows(
+                await self.repo.top_scores(team.id, key, size)
+            )
+        rank_key = (team.id, key, user_id)
+        if rank_key in self.cache.ranks:
+            me = self.cache.ranks[rank_key]
+        else:
+            me = self.cache.ranks[rank_key] = await self._my_row(team.id, key, user_id)
         return LeaderboardCard(f"{team.name} — {TITLES[period]}", period.value, rows, me)
+
+    async def _my_row(self, team_id: int, key: str, user_id: str) -> LeaderRow | None:
+        mine = await self.repo.rank_of(team_id, key, user_id)
+        return leader_rows([mine[1]], mine[0])[0] if mine else None
+
+    async def _totals(self, tenant: Tenant, user_id: str) -> PersonTotals:
+        key = (tenant.platform, tenant.workspace_id, user_id)
+        totals = self.cache.totals.get(key)
+        if totals is None:
+            totals = self.cache.totals[key] = await self.repo.person_totals(tenant, user_id)
+        return totals
 
     async def team_ranking(self, tenant: Tenant, now: datetime) -> Card:
         teams = await self.repo.teams_of(tenant)
@@ -52,7 +103,7 @@ class Boards:
         )
 
     async def stats_card(self, user: UserRef, own: bool) -> StatsCard:
-        totals = await self.repo.person_totals(user.tenant, user.user_id)
+        totals = await self._totals(user.tenant, user.user_id)
         weakest = sorted(
             ((topic, correct / answered) for topic, answered, correct in totals.topics if answered),
             key=lambda t: (t[1], t[0]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core import commands as c
 from bot.core.admin_reports import AdminReports
@@ -48,6 +49,12 @@ def help_lines(prefix: str, is_admin: bool) -> list[str]:
     if is_admin:
         lines += ["", "*Admin*"] + [line(s) for s in c.TABLE if s.admin]
     return lines
+
+
+@lru_cache(maxsize=16)
+def help_reply(prefix: str, is_admin: bool) -> TextReply:
+    """`help` never changes while the process runs: built once per prefix and admin flag (TextReply is frozen)."""
+    return TextReply("\n".join(help_lines(prefix, is_admin)), title="Who's Responsible?")
 
 
 class CommandRunner:
@@ -115,7 +122,9 @@ class CommandRunner:
             case c.ForgetMe(confirmed=confirmed):
                 return await self.forget(user, confirmed)
             case c.Setup():
-                return await self.team_admin.setup(event, cmd, now)
+                reply = await self.team_admin.setup(event, cmd, now)
+                self.boards.forget_teams()  # boards show the team's (new) name and zone
+                return reply
             case c.Pause() | c.Resume() | c.PostNow():
                 return await self.team_admin.control(event, cmd, now)
             case c.Export(period=period):
@@ -139,10 +148,10 @@ class CommandRunner:
         )
 
     def help(self, is_admin: bool) -> TextReply:
-        return TextReply("\n".join(help_lines(self.prefix, is_admin)), title="Who's Responsible?")
+        return help_reply(self.prefix, is_admin)
 
     async def _team_for(self, event: CommandIssued) -> Team | None:
-        team = await self.repo.get_team(event.channel)
+        team = await self.boards.team_in(event.channel)
         if team is not None:
             return team
         teams = await self.repo.teams_of(event.user.tenant)
@@ -167,5 +176,6 @@ class CommandRunner:
                 buttons=(Button("Yes, forget me", "forget-confirm", "", "danger"),),
             )
         removed = await self.repo.forget_person(user)
+        self.boards.forget_tenant(user.tenant)  # cached boards and totals may hold the person
         log.info("forgot a person (%d rows)", removed, extra={"tenant": user.workspace_id})
         return TextReply("Done — everything the bot stored about you in this workspace has been deleted.")

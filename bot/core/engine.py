@@ -79,7 +79,8 @@ class Engine:
         self.reveal = RevealService(deps)
         self.onboarding = Onboarding(repo, content, self.adapters, cfg.default_timezone, cfg.onboarding)
         self.practice = Practice(repo, content, cfg.seed)
-        self.boards = Boards(repo, self.onboarding)
+        self.boards = Boards(repo, self.onboarding, clock)
+        self.reveal.on_scored = self.boards.forget_team
         self.commands = CommandRunner(
             repo,
             content,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 class RevealService:
     def __init__(self, deps: RoundDeps) -> None:
         self.deps = deps
+        #: Told the team id whenever a round's scores were written (the boards drop what they cached).
+        self.on_scored: Callable[[int], None] = lambda team_id: None
 
     async def reveal_due(self, now: datetime) -> int:
         outcomes: list[bool] = []
@@ -101,6 +103,7 @@ class RevealService:
             revealed_at=now,
         )
         done = await self.deps.repo.finish_round(result)
+        self.on_scored(team.id)  # even if another instance scored it first: the numbers changed either way
         self.deps.crash("after-scoring")
         if done:
             log.info(

@@ -25,13 +25,15 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ACK_DEADLINE = 3.0
 MAX_BLOCKS = 50
@@ -237,6 +239,8 @@ class FakeSlack:
         self.late_acks: list[str] = []
         self.http_deliveries: list[tuple[str, int, float]] = []  # (kind, status, seconds)
         self.socket_connections = 0
+        #: The client end (host, port) of every TCP connection a Web API call or response_url reply came on.
+        self.client_connections: set[tuple[str, int]] = set()
         self.events_url: str | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -255,7 +259,7 @@ class FakeSlack:
 
     # Server -------------------------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeSlack:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[self._note_connection])
         app.add_routes(
             [
                 web.post("/api/{method}", self._api),
@@ -276,6 +280,14 @@ class FakeSlack:
         sockets = getattr(site._server, "sockets", None) or []
         self.port = int(sockets[0].getsockname()[1])
         return self
+
+    @web.middleware
+    async def _note_connection(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(("/api/", "/respond/")) and request.transport is not None:
+            peer = request.transport.get_extra_info("peername")
+            if peer:
+                self.client_connections.add((str(peer[0]), int(peer[1])))
+        return await handler(request)
 
     async def stop(self) -> None:
         for ws in list(self._sockets):

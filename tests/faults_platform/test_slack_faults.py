@@ -4,6 +4,8 @@ itself: one post, one reveal, every answer counted, and a failure logged once wi
 
 from __future__ import annotations
 
+import aiohttp
+
 from bot.adapters.slack.translate import PARTY_REACTION
 from bot.core.model import Round, RoundState
 from content.schema import Party
@@ -131,10 +133,12 @@ async def test_answers_slower_than_the_timeout_never_duplicate_the_post_or_the_r
     slack: SlackWorld, bot_log: BotLog
 ) -> None:
     """Slack stores the message but its answer comes after the client gave up (30 s in production, half a
-    second here). The bot cannot know whether the post exists: it looks before posting again, and finds it.
+    second here: set on the shared session, where slack_sdk leaves it). The bot cannot know whether the post exists: it looks before posting again, and finds it.
     A read that times out at reveal fails the reveal once (logged once) and the next tick completes it."""
     fake = slack.fake
-    slack.adapter.app.client.timeout = 0.5  # type: ignore[assignment]  # typed int, used as a float
+    session = slack.adapter.directory.session  # the process's one HTTP session carries the timeout
+    assert session is not None
+    session._timeout = aiohttp.ClientTimeout(total=0.5)
     await _setup(slack)
     bot_log.clear()
     fake.slow("chat.postMessage", 1.5)

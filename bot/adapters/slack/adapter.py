@@ -13,24 +13,26 @@ from collections.abc import Collection, Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate as t
+from bot.adapters.slack.authorize import cached_authorize
 from bot.adapters.slack.blocks import home_view, render
-from bot.adapters.slack.client import api_error, web_client
+from bot.adapters.slack.client import api_error, http_session, web_client
 from bot.adapters.slack.directory import NotInstalled, WorkspaceDirectory
 from bot.adapters.slack.http_gate import SlackRequestGate, WithholdRequestBodies
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.listeners import COMMAND, SlackListeners
 from bot.adapters.slack.oauth_state import SignedStateStore
 from bot.adapters.slack.poster import SlackPoster
+from bot.adapters.slack.socket_mode import GatedSocketModeHandler
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
@@ -113,12 +115,21 @@ class SlackAdapter:
         self._clock = clock or SystemClock()
         self._sink: EventSink | None = None
         self._handler: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.delivered = 0
         self._gate = SlackRequestGate(signing_secret) if mode == "http" and signing_secret else None
+        # OAuth installs: bolt's installation-store authorize with its auth.test cache on (authorize.py).
+        self.authorize = (
+            cached_authorize(
+                installation_store, oauth_settings.client_id, oauth_settings.client_secret, client
+            )
+            if installation_store is not None and oauth_settings is not None
+            else None
+        )
         self.directory = WorkspaceDirectory(client, installation_store, admin_users, retry_pause)
         self.poster = SlackPoster(self.directory, post_interval, history_limit)
         self.listeners = SlackListeners(
-            self.directory, self.poster, installation_store, self._clock, self._deliver
+            self.directory, self.poster, installation_store, self._clock, self._deliver, self.authorize
         )
         bolt_log = logging.getLogger("slack_bolt")
         if not any(isinstance(f, WithholdRequestBodies) for f in bolt_log.filters):
@@ -130,14 +141,10 @@ class SlackAdapter:
             installation_store=installation_store,
             installation_store_bot_only=True if installation_store else None,
             oauth_settings=oauth_settings,
+            authorize=self.authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as it is
             request_verification_enabled=mode == "http",
             process_before_response=False,
         )
-        authorize = getattr(self.app, "_async_authorize", None)
-        if isinstance(authorize, AsyncInstallationStoreAuthorize):
-            # Bolt looks the installation up on every request (an uninstall still takes effect at once) but
-            # without its cache also calls auth.test each time, before the ack: keep that answer per token.
-            authorize.cache_enabled = True
         self.listeners.register(self.app)
 
     @classmethod
@@ -200,6 +207,18 @@ class SlackAdapter:
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
+        # One HTTP session for every Web API call and response_url reply of this process (bolt's per-request
+        # clients copy it from the app's client), closed in stop().
+        self._session = http_session()
+        self.directory.use_session(self._session)
+        try:
+            await self._connect()
+        except BaseException:
+            await self._close_session()
+            raise
+        log.info("Slack adapter started in %s mode", self.mode, extra={"platform": "slack"})
+
+    async def _connect(self) -> None:
         if self._store is None:
             try:
                 auth = await self._base.auth_test()
@@ -209,7 +228,7 @@ class SlackAdapter:
                 ) from None
             self.directory.adopt(str(auth["team_id"]), str(auth["user_id"]))
         if self.mode == "socket":
-            self._handler = AsyncSocketModeHandler(self.app, self._app_token, web_client=self._base)
+            self._handler = GatedSocketModeHandler(self.app, self._app_token, self._base, self.listeners.gate)
             client = self._handler.client
             try:
                 # The first URL here, not in connect(): connect() retries a refused token forever.
@@ -222,13 +241,19 @@ class SlackAdapter:
                     "token (xapp-…) with connections:write."
                 ) from None
             await self._handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("Slack adapter started in %s mode", self.mode, extra={"platform": "slack"})
 
     async def stop(self) -> None:
         if self._handler is not None:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
         self._sink = None
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self._session = self._session, None
+        self.directory.use_session(None)
+        if session is not None:
+            await session.close()
 
     async def health(self) -> AdapterHealth:
         """Socket Mode: whether the WebSocket is up (slack_sdk reconnects it by itself). HTTP mode keeps no
@@ -258,7 +283,9 @@ class SlackAdapter:
             refused = await self._gate.check(request)
             if refused is not None:
                 return refused
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        bolt_request = await to_bolt_request(request)
+        async with self.listeners.gate.admitted_request():  # a burst is answered in order (gate.py)
+            bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def _http_install(self, request: web.Request) -> web.Response:

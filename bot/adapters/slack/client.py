@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -109,6 +110,34 @@ def retry_handlers(
     ]
 
 
-def web_client(base_url: str, token: str | None = None, pause: float = 1.0) -> AsyncWebClient:
+#: Connections kept open at once by the process's one session (Web API and response_url together).
+CONNECTIONS = 100
+#: Seconds a Web API call or a reply may take.
+TIMEOUT = 30
+
+
+def http_session() -> aiohttp.ClientSession:
+    """The process's one HTTP session for Slack: without it slack_sdk opens a new session, hence a new TCP
+    and TLS connection, for every Web API call and every response_url reply. Keep-alive reuses them.
+
+    The timeout lives here: slack_sdk applies a client's `timeout` only to the sessions it makes itself."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=CONNECTIONS), timeout=aiohttp.ClientTimeout(total=TIMEOUT)
+    )
+
+
+def web_client(
+    base_url: str,
+    token: str | None = None,
+    pause: float = 1.0,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """`session`: the process's shared session (set at adapter start); None means one per call."""
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return AsyncWebClient(token=token, base_url=base, retry_handlers=retry_handlers(pause=pause), timeout=30)
+    return AsyncWebClient(
+        token=token,
+        base_url=base,
+        retry_handlers=retry_handlers(pause=pause),
+        timeout=TIMEOUT,
+        session=session,
+    )

@@ -46,6 +46,14 @@ class WorkspaceDirectory:
         self._bot_users: LRUCache[str, str] = LRUCache(WORKSPACES)
         self._people: TTLCache[tuple[str, str], t.Person] = TTLCache(PEOPLE, PERSON_TTL)
         self._dms: LRUCache[tuple[str, str], str] = LRUCache(DM_CHANNELS)
+        self.session: aiohttp.ClientSession | None = None
+
+    def use_session(self, session: aiohttp.ClientSession | None) -> None:
+        """Every client, cached or made later, sends through `session` (None: slack_sdk's one per call)."""
+        self.session = session
+        self.base.session = session
+        for client in self._clients.values():
+            client.session = session
 
     def adopt(self, workspace: str, bot_user_id: str) -> None:
         """Single-workspace mode: the base client (SLACK_BOT_TOKEN) is this workspace's."""
@@ -70,7 +78,7 @@ class WorkspaceDirectory:
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=workspace)
         if bot is None or not bot.bot_token:
             raise NotInstalled(f"the app is not installed in workspace {workspace}")
-        client = web_client(self.base.base_url, bot.bot_token, self.retry_pause)
+        client = web_client(self.base.base_url, bot.bot_token, self.retry_pause, self.session)
         self._clients[workspace] = client
         if bot.bot_user_id:
             self._bot_users[workspace] = bot.bot_user_id

@@ -1,8 +1,11 @@
 """slack-bolt listeners: ack at once (Slack's 3-second deadline), translate the payload (translate.py), hand
-the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home)."""
+the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home).
+
+Replies on response_url go through the process's shared HTTP session (respond.py), not bolt's `respond`."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -10,16 +13,18 @@ from typing import Any
 
 from cachetools import LRUCache
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_bolt.response import BoltResponse
 
 from bot.adapters.slack import translate as t
+from bot.adapters.slack.authorize import forget_workspace
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.directory import WorkspaceDirectory
+from bot.adapters.slack.gate import ListenerGate
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.poster import SlackPoster
+from bot.adapters.slack.respond import SessionRespond
 from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.messages import Card, FileCard
@@ -42,40 +47,65 @@ class SlackListeners:
         store: RepositoryInstallationStore | None,
         clock: Clock,
         deliver: Deliver,
+        authorize: AsyncInstallationStoreAuthorize | None = None,
     ) -> None:
         self.directory = directory
+        self.authorize = authorize
         self.poster = poster
         self.store = store
         self.clock = clock
         self.deliver = deliver
         self._seen: LRUCache[str, bool] = LRUCache(SEEN_EVENTS)
+        self.gate = ListenerGate()
 
     def register(self, app: AsyncApp) -> None:
-        app.middleware(self._dedupe)
-        app.command(COMMAND)(self._on_command)
-        app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(self._on_action)
-        app.event("reaction_added")(self._on_reaction)
-        app.event("reaction_removed")(self._on_reaction)
-        app.event("team_join")(self._on_member_joined)
-        app.event("member_joined_channel")(self._on_member_joined)
-        app.event("app_home_opened")(self._on_home_opened)
-        app.event("app_uninstalled")(self._on_uninstalled)
-        app.event("tokens_revoked")(self._on_uninstalled)
+        gated, event = self._gated, self._gated_event
+        app.command(COMMAND)(gated(self._on_command))
+        app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(gated(self._on_action))
+        app.event("reaction_added")(event(self._on_reaction))
+        app.event("reaction_removed")(event(self._on_reaction))
+        app.event("team_join")(event(self._on_member_joined))
+        app.event("member_joined_channel")(event(self._on_member_joined))
+        app.event("app_home_opened")(event(self._on_home_opened))
+        app.event("app_uninstalled")(event(self._on_uninstalled))
+        app.event("tokens_revoked")(event(self._on_uninstalled))
 
-    async def _dedupe(self, body: dict[str, Any], response: BoltResponse, next: Any) -> BoltResponse:
-        """Slack re-sends an event it thinks we missed (X-Slack-Retry-Num): count each event_id once."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
-            if event_id in self._seen:
-                log.info("ignored a retried event", extra={"event": event_id})
-                return BoltResponse(status=200, body="")
-            self._seen[event_id] = True
-        await next()
-        return response
+    def _gated(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """The listener, counted by the gate while it runs (bolt reads the arguments it wants through
+        `functools.wraps`)."""
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            async with self.gate.working():
+                await listener(**kwargs)
+
+        return run
+
+    def _gated_event(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """An Events API listener (every one takes `body`), run once per event_id: Slack re-sends an event
+        it thinks we missed (X-Slack-Retry-Num). Checked here rather than in a global middleware, so commands
+        and buttons don't pay for it."""
+        gated = self._gated(listener)
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            event_id = (kwargs.get("body") or {}).get("event_id")
+            if isinstance(event_id, str) and event_id:
+                if event_id in self._seen:
+                    log.info("ignored a retried event", extra={"event": event_id})
+                    return
+                self._seen[event_id] = True
+            await gated(**kwargs)
+
+        return run
+
+    def respond(self, context: AsyncBoltContext) -> SessionRespond:
+        return SessionRespond(context.response_url, self.directory.session)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # first, always: Slack's 3-second deadline
         workspace = t.workspace_of(body)
+        respond = self.respond(context)
         try:
             person = await self.directory.person(workspace, str(body.get("user_id", "")))
             cards = await self.deliver(t.command_event(body, person, self.clock.now()))
@@ -86,7 +116,7 @@ class SlackListeners:
                 text="Sorry — something went wrong on our side. Please try again.", response_type="ephemeral"
             )
 
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         workspace = t.workspace_of(body)
         user_id = str((body.get("user") or {}).get("id", ""))
@@ -98,7 +128,7 @@ class SlackListeners:
         container = body.get("container") or {}
         in_dm = container.get("type") == "view" or str(container.get("channel_id", "")).startswith("D")
         if not in_dm:
-            await self.reply_privately(workspace, user_id, cards, respond)
+            await self.reply_privately(workspace, user_id, cards, self.respond(context))
             return
         for card in cards:
             if isinstance(card, FileCard):
@@ -142,10 +172,12 @@ class SlackListeners:
         if self.store is not None and workspace:
             await self.store.async_delete_all(enterprise_id=None, team_id=workspace)
             log.info("the app was uninstalled from a workspace", extra={"tenant": workspace})
+        if self.authorize is not None and workspace:
+            forget_workspace(self.authorize, workspace)
         self.directory.forget(workspace)
 
     async def reply_privately(
-        self, workspace: str, user_id: str, cards: Sequence[Card], respond: AsyncRespond
+        self, workspace: str, user_id: str, cards: Sequence[Card], respond: SessionRespond
     ) -> None:
         """The engine's reply to the actor: through response_url, ephemeral; files by DM, never in channel."""
         for card in cards:

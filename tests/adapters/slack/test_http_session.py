@@ -1,0 +1,93 @@
+"""One HTTP session per process: Web API calls and response_url replies share keep-alive connections, and
+the session is closed on stop. In OAuth mode bolt's authorize keeps its auth.test answer per token (and the
+store its installations), and an uninstall drops both at once (so the workspace is refused, and a later
+install of it is checked again)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.events import Tenant
+from bot.core.ports import Repository
+from tests.adapters.slack.conftest import (
+    PEOPLE,
+    SlackWorld,
+    build_world,
+    close_world,
+    populate,
+    slack_settings,
+)
+from tests.adapters.slack.test_oauth_workspaces import install
+from tests.fakes.fake_slack import FakeSlack
+
+pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+
+
+async def test_calls_and_replies_share_one_connection_and_the_session_closes_on_stop(
+    fake: FakeSlack, slack_repo: Repository
+) -> None:
+    ws = populate(fake)
+    world = await build_world(
+        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
+    )
+    try:
+        for uid in PEOPLE:  # one users.info call and one response_url reply each, one after another
+            (reply,) = await fake.command("T1", uid, "C1", "help")
+            assert "Commands" in reply.text
+        session = world.adapter.directory.session
+        assert session is not None and not session.closed
+    finally:
+        await close_world(world)
+    calls = [c for c in fake.calls if c.method == "users.info"]
+    assert len(calls) == len(PEOPLE) and len(fake.responses) == len(PEOPLE)
+    # 1 auth.test + 5 users.info + 5 replies, one at a time: keep-alive carries them all on one connection
+    # (slack_sdk alone would open a new one for each).
+    assert len(fake.client_connections) == 1, fake.client_connections
+    assert session.closed
+    assert world.adapter.directory.session is None
+
+
+@pytest.fixture
+async def oauth_world(fake: FakeSlack, slack_repo: Repository) -> AsyncIterator[SlackWorld]:
+    populate(fake, "T1", "C1")
+    fake.workspaces["T1"].installed = False
+    settings = slack_settings(
+        fake,
+        "http",
+        slack_client_id=fake.client_id,
+        slack_client_secret=fake.client_secret,
+        slack_state_secret="a-long-random-state-secret",
+    )
+    world = await build_world(fake, slack_repo, "http", settings)
+    try:
+        yield world
+    finally:
+        await close_world(world)
+
+
+async def test_oauth_authorize_caches_auth_test_and_an_uninstall_drops_it(oauth_world: SlackWorld) -> None:
+    fake, adapter = oauth_world.fake, oauth_world.adapter
+    assert adapter.authorize is not None
+    await install(oauth_world, "T1")
+    before = len(fake.calls_of("auth.test"))
+    for uid in PEOPLE:
+        await fake.command("T1", uid, "C1", "help")
+    # Bolt authorizes each of the five requests before its ack: one auth.test, then the cached answer.
+    assert len(fake.calls_of("auth.test")) == before + 1
+    assert [r.team_id for r in adapter.authorize.authorize_result_cache.values()] == ["T1"]
+
+    await fake.send_event("T1", {"type": "app_uninstalled"})
+    await oauth_world.settle()
+    assert await oauth_world.repo.get_installation(Tenant("slack", "T1")) is None
+    assert adapter.authorize.authorize_result_cache == {}
+    payload = fake.slash_command("T1", "UANN", "C1", "help")  # refused at once, not served from a cache
+    await fake.post_http("slash_commands", payload)
+    await fake.wait_until(lambda: len(fake.responses_to(payload["response_url"])) == 1)
+    assert "reinstall" in fake.responses_to(payload["response_url"])[0].text
+
+    await install(oauth_world, "T1")  # installed again (the same token, in the fake): checked again
+    before = len(fake.calls_of("auth.test"))
+    await fake.command("T1", "UANN", "C1", "help")
+    assert len(fake.calls_of("auth.test")) == before + 1

@@ -1,0 +1,85 @@
+"""Boards and totals are read once per round, not once per request: a cached board is served until the next
+reveal of the team scores a round (then the new numbers show at once) or a person is forgotten; a change this
+process cannot see (another instance) shows within the cache's TTL. Fake clock throughout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.board_cache import TTL
+from bot.core.command_runner import help_reply
+from bot.core.messages import LeaderboardCard, StatsCard
+from bot.core.ports import Repository
+from tests.core.test_day_cycle import setup_team
+from tests.fakes.harness import Harness
+
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+async def _board(h: Harness, uid: str = "bob") -> list[tuple[str, int]]:
+    (board,) = await h.command("leaderboard week", uid=uid, admin=False)
+    assert isinstance(board, LeaderboardCard)
+    return [(r.user_id, r.points) for r in board.rows]
+
+
+async def _points(h: Harness, uid: str) -> int:
+    (stats,) = await h.command("stats", uid=uid, admin=False)
+    assert isinstance(stats, StatsCard)
+    return stats.points
+
+
+async def _answer_right(h: Harness, uid: str) -> None:
+    post, card = h.scenario_posts()[-1]
+    await h.answer(post, uid, h.engine.content.scenarios[card.scenario_id].answer)
+
+
+async def test_a_reveal_refreshes_the_cached_board_and_totals_at_once(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    await _answer_right(h, "ann")
+    await _answer_right(h, "bob")
+    h.clock.set(MONDAY.replace(hour=13, minute=29, second=30))
+    assert await _board(h) == [] and await _points(h, "bob") == 0  # read (and cached) just before the reveal
+    h.clock.set(MONDAY.replace(hour=13, minute=30))  # 30 s later: well inside the cache's TTL
+    assert (await h.tick()).revealed == 1
+    assert await _board(h) == [("ann", 10), ("bob", 10)]
+    assert await _points(h, "bob") == 10
+
+
+async def test_forgetting_a_person_drops_them_at_once_and_other_changes_show_within_the_ttl(
+    sqlite_repo: Repository,
+) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    for uid in ("ann", "bob", "cid"):
+        await _answer_right(h, uid)
+    await h.run_until(MONDAY.replace(hour=13, minute=30))
+    assert [u for u, _ in await _board(h)] == ["ann", "bob", "cid"]
+
+    await h.command("forget-me confirm", uid="ann", admin=False)
+    assert [u for u, _ in await _board(h)] == ["bob", "cid"]
+
+    # A change made elsewhere (another instance sharing the database): this process is not told.
+    await sqlite_repo.forget_person(h.user("bob"))
+    h.clock.advance(TTL / 2)
+    assert [u for u, _ in await _board(h)] == ["bob", "cid"]  # cached, at most TTL old
+    h.clock.advance(TTL / 2 + timedelta(seconds=1))
+    assert [u for u, _ in await _board(h)] == ["cid"]
+
+
+async def test_a_renamed_team_shows_its_new_name_at_once(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    (board,) = await h.command("leaderboard week", uid="bob", admin=False)
+    assert isinstance(board, LeaderboardCard) and board.title.startswith("team-C1")
+    await h.command("setup time 09:30 tz UTC window 4h", name="renamed")
+    (board,) = await h.command("leaderboard week", uid="bob", admin=False)
+    assert isinstance(board, LeaderboardCard) and board.title.startswith("renamed")
+
+
+def test_help_is_built_once_per_prefix_and_role() -> None:
+    assert help_reply("/r", False) is help_reply("/r", False)
+    assert help_reply("/r", True) is not help_reply("/r", False)
+    assert "*Admin*" in help_reply("/r", True).text and "*Admin*" not in help_reply("/r", False).text

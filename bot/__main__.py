@@ -369,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--verbose", action="store_true", help="with --eval: list every miss")
     lookup.set_defaults(func=cmd_lookup)
 
+    _add_tools(sub)
+    return parser
+
+
+def _add_tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The operator's tool groups: content, db, dashboard, discord, teams."""
     content = sub.add_parser("content", help="content tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", help="validate the shipped content and any scenario packs")
@@ -410,7 +416,6 @@ def build_parser() -> argparse.ArgumentParser:
     package.add_argument("--app-id", help="default: TEAMS_APP_ID")
     package.add_argument("--domain", help="the bot's public host name (e.g. bot.example.com), if any")
     package.set_defaults(func=cmd_teams_manifest)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

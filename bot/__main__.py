@@ -103,6 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if console is None:
         return 1
     content, adapter, read = console
+    adapter.images = Path(args.images) if getattr(args, "images", None) else None
     return asyncio.run(
         run_demo(content, adapter, read, args.days, args.seed, args.start or DEFAULT_START, args.db)
     )
@@ -330,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--script", help="answers, one per line (a, c, s or blank); - for stdin")
     demo.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2026-06-01)")
     demo.add_argument("--db", help="keep the demo's data in this DATABASE_URL (default: a temporary file)")
+    demo.add_argument("--images", help="save the weekly recap charts (PNG) in this folder")
     demo.set_defaults(func=cmd_demo)
 
     learn = sub.add_parser("learn", help="take the onboarding course in the terminal")

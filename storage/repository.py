@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from storage.db import Database, ms
 from storage.queries.admin import AdminQueries, InstallationQueries
 from storage.queries.answers import AnswerQueries
+from storage.queries.engagement import AchievementQueries, TeamPostQueries
 from storage.queries.people import CourseQueries, PracticeQueries
 from storage.queries.rounds import RoundQueries
 from storage.queries.scores import ScoreQueries, rebuild_buckets
@@ -30,6 +31,8 @@ class SqlRepository(
     PracticeQueries,
     AdminQueries,
     InstallationQueries,
+    TeamPostQueries,
+    AchievementQueries,
 ):
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.core.messages import (
     Card,
     FileCard,
@@ -11,8 +12,11 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -70,6 +74,10 @@ def render_text(card: Card) -> str:
             ]
             if card.top:
                 lines += ["This week:"] + [_row(r) for r in card.top]
+            if card.credit:
+                lines.append(f"💬 {card.credit}")
+            if card.achievements:
+                lines.append("🏅 " + " · ".join(card.achievements))
         case LeaderboardCard():
             lines = _board(card)
         case TeamRankingCard():
@@ -91,6 +99,8 @@ def render_text(card: Card) -> str:
                 lines.append(f"Practice: {card.practice_correct}/{card.practice_answered} right")
             if card.course:
                 lines.append(card.course)
+            if card.achievements:
+                lines.append("🏅 " + " · ".join(card.achievements))
         case LessonCard():
             lines = [
                 f"📘 Lesson {card.order}/{card.total}: {card.title}",
@@ -115,4 +125,12 @@ def render_text(card: Card) -> str:
             lines = [render_text(card.stats)]
             for board in card.boards:
                 lines += _board(board)
+        case ReminderCard():
+            lines = [reminder_text(card, card.ping)]
+        case RecapCard():
+            title, body = recap_lines(card, str)
+            lines = [title, *(_strip_marks(line) for line in body)]
+        case SeasonCard():
+            title, body = season_lines(card, str)
+            lines = [title, *body]
     return "\n".join(line for line in lines + _buttons(card) if line != "")

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     MENTION = "mention"  # a person: <@U123>, <@!123> or @name
     SCENARIO = "scenario"  # a scenario id
     FLAG = "flag"  # present or not; written as the option's own name (`forget-me confirm`)
+    SCHEDULE = "schedule"  # auto | off | DAY HH:MM (two words, or one quoted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ _PLACEHOLDERS = {
     Kind.WINDOW: "4h|90m|until HH:MM",
     Kind.MENTION: "@person",
     Kind.SCENARIO: "SCENARIO-ID",
+    Kind.SCHEDULE: "auto|off|fri 16:00",
 }
 
 

@@ -13,7 +13,7 @@ from datetime import time
 from typing import Any
 
 from bot.core.command_spec import Choice, CommandSpec, Kind, Option, UsageError, names_of
-from bot.core.command_values import Window, quote, read_args, split_words
+from bot.core.command_values import Window, parse_duration, parse_ping, quote, read_args, split_words
 from bot.core.leaderboard import Period
 from bot.core.model import AnswerMode
 
@@ -74,6 +74,10 @@ class Setup:
     mode: AnswerMode | None = None
     receipts: bool | None = None
     announce_course: bool | None = None
+    reminder_minutes: int | None = None  # 0 = off
+    ping: str | None = None  # "" = nobody
+    recap: str | None = None  # auto | off | "fri 16:00"
+    season: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,16 @@ def _build_setup(v: Mapping[str, Any]) -> Setup:
         mode=AnswerMode(mode) if mode else None,
         receipts=v.get("receipts"),
         announce_course=v.get("course-announce"),
+        reminder_minutes=_reminder(v["reminder"]) if "reminder" in v else None,
+        ping=parse_ping(v["ping"]) if "ping" in v else None,
+        recap=v.get("recap"),
+        season=v.get("season"),
     )
+
+
+def _reminder(value: str) -> int:
+    """`off` → 0, else a lead time before the close between 5 minutes and 12 hours."""
+    return 0 if value.lower() == "off" else parse_duration(value, "reminder", 5, 12 * 60)
 
 
 def _build_flag(v: Mapping[str, Any]) -> Flag:
@@ -199,7 +212,14 @@ TABLE: tuple[CommandSpec, ...] = (
                         (Choice("reactions", "Reactions (default)"), Choice("buttons", "Buttons"))),
                  Option("receipts", Kind.ON_OFF, "Private receipts for answers"),
                  Option("course-announce", Kind.ON_OFF,
-                        "A line in this channel when someone completes the onboarding course")),
+                        "A line in this channel when someone completes the onboarding course"),
+                 Option("reminder", Kind.WORD, "A reminder before the close: off, 30m, 2h (default 60m)",
+                        placeholder="off|30m|2h"),
+                 Option("ping", Kind.WORD, "Who the reminder pings: @group or role:Name (default: nobody)",
+                        placeholder="@group|role:Name|off"),
+                 Option("recap", Kind.SCHEDULE, "Weekly recap: auto (after the week's last reveal), off, or "
+                        "a day and time like fri 16:00"),
+                 Option("season", Kind.ON_OFF, "The season champions post on the first working day of a month")),
                 keyed=True, admin=True, example="setup time 09:30 tz Europe/Berlin"),
     CommandSpec("pause", "stop the daily post", lambda v: Pause(), admin=True),
     CommandSpec("resume", "restart the daily post", lambda v: Resume(), admin=True),

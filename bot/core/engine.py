@@ -29,6 +29,8 @@ from bot.core.onboarding import Onboarding
 from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
 from bot.core.posting import PostingService
 from bot.core.practice import Practice
+from bot.core.recap import RecapService
+from bot.core.reminders import ReminderService
 from bot.core.reveal import RevealService
 from bot.core.rounds import RoundDeps, TickReport
 from bot.core.team_admin import TeamAdmin
@@ -75,7 +77,9 @@ class Engine:
         deps = RoundDeps(repo, content, clock, self.adapters, self.telemetry, crash)
         self.posting = PostingService(deps, cfg.seed, cfg.flag_threshold)
         self.answers = AnswerService(deps)
-        self.reveal = RevealService(deps)
+        self.recaps = RecapService(deps)
+        self.reveal = RevealService(deps, self.recaps.schedule_after_reveal)
+        self.reminders = ReminderService(deps)
         self.onboarding = Onboarding(repo, content, self.adapters, cfg.default_timezone, cfg.onboarding)
         self.practice = Practice(repo, content, cfg.seed)
         self.boards = Boards(repo, self.onboarding)
@@ -179,7 +183,9 @@ class Engine:
         recovered = await _isolated("recover", self.posting.recover_claims(now), 0)
         revealed = await _isolated("reveal", self.reveal.reveal_due(now), 0)
         lessons = await _isolated("lessons", self.onboarding.send_due(now), 0)
-        return TickReport(posted, skipped, recovered, revealed, lessons)
+        reminded = await _isolated("remind", self.reminders.remind_due(now), 0)
+        team_posts = await _isolated("team-posts", self.recaps.post_due(now), 0)
+        return TickReport(posted, skipped, recovered, revealed, lessons, reminded, team_posts)
 
 
 async def _isolated(phase: str, work: Awaitable[T], default: T) -> T:

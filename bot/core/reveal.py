@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
+from bot.core.achievements import announce, earned_at_reveal
 from bot.core.events import PostRef, UserRef
 from bot.core.leaderboard import Period, leader_rows, period_key, period_keys
 from bot.core.messages import OPTIONS, Button, RevealCard
@@ -21,9 +22,18 @@ from content.schema import Party
 log = logging.getLogger(__name__)
 
 
+#: What runs once a round is scored, before its reveal is posted (the recap service schedules its posts).
+AfterReveal = Callable[[Team, Round, datetime], Awaitable[None]]
+
+
+async def _nothing(_team: Team, _rnd: Round, _now: datetime) -> None:
+    return None
+
+
 class RevealService:
-    def __init__(self, deps: RoundDeps) -> None:
+    def __init__(self, deps: RoundDeps, after_reveal: AfterReveal = _nothing) -> None:
         self.deps = deps
+        self.after_reveal = after_reveal
 
     async def reveal_due(self, now: datetime) -> int:
         outcomes: list[bool] = []
@@ -91,6 +101,7 @@ class RevealService:
             previous = await self.deps.repo.previous_round(team.id, rnd.local_date)
             streaks = await self.deps.repo.streaks(team.id, [a.user.user_id for a in every])
             awards = score_round(every, answer, previous.id if previous else None, streaks)
+        earned = await earned_at_reveal(self.deps.repo, team.id, rnd.id, rnd.local_date, topic, awards, now)
         result = RoundResult(
             round_id=rnd.id,
             team_id=team.id,
@@ -99,6 +110,8 @@ class RevealService:
             awards=tuple(awards),
             reconciled=tuple(reconciled),
             revealed_at=now,
+            achievements=earned,
+            local_date=rnd.local_date,
         )
         done = await self.deps.repo.finish_round(result)
         self.deps.crash("after-scoring")
@@ -131,9 +144,13 @@ class RevealService:
             total=len(answers),
             top=top,
             buttons=(Button("Flag as wrong or unclear", "flag", scenario.id),),
+            achievements=announce(
+                (e.display_name, e.code) for e in await self.deps.repo.round_achievements(rnd.id)
+            ),
         )
 
     async def post_reveal(self, team: Team, rnd: Round) -> bool:
+        await self.after_reveal(team, rnd, self.deps.clock.now())
         card = await self.reveal_card(team, rnd)
         if card is None or rnd.message_id is None:
             await self.deps.repo.mark_reveal_posted(rnd.id, "-")

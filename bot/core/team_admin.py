@@ -52,9 +52,14 @@ class TeamAdmin:
                 "mode": cmd.mode,
                 "receipts": cmd.receipts,
                 "announce_course": cmd.announce_course,
+                "ping": cmd.ping,
+                "recap": cmd.recap,
+                "season": cmd.season,
             }.items()
             if v is not None
         }
+        if cmd.reminder_minutes is not None:
+            changes["reminder_minutes"] = cmd.reminder_minutes or None
         if cmd.close_time is not None:
             changes.update(close_time=cmd.close_time, window_minutes=None)
         elif cmd.window_minutes is not None:

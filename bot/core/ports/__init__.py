@@ -6,6 +6,7 @@ Adapters and `storage/` implement these; the core depends on nothing else (tests
 from bot.core.ports.faults import CrashHook, no_crash
 from bot.core.ports.platform import CollectedAnswer, EventSink, PlatformAdapter, PostRefused
 from bot.core.ports.storage import (
+    AchievementStore,
     AdminStore,
     AnswerStore,
     CourseStore,
@@ -15,10 +16,13 @@ from bot.core.ports.storage import (
     RoundStore,
     ScoreStore,
     StorageHandle,
+    TeamPostStore,
     TeamStore,
 )
 
 __all__ = [
+    "AchievementStore",
+    "TeamPostStore",
     "AdminStore",
     "AnswerStore",
     "CollectedAnswer",

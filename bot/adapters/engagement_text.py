@@ -36,7 +36,9 @@ def recap_lines(card: RecapCard, esc: Escape) -> tuple[str, list[str]]:
     if card.most_improved:
         lines.append(f"📈 *Most improved:* {esc(card.most_improved)}")
     if card.topics:
-        topics = " · ".join(f"{esc(t.topic)} {t.accuracy:.0%} ({t.correct}/{t.answered})" for t in card.topics)
+        topics = " · ".join(
+            f"{esc(t.topic)} {t.accuracy:.0%} ({t.correct}/{t.answered})" for t in card.topics
+        )
         lines.append(f"🎯 *Accuracy by topic:* {topics}")
     lines.append(
         f"👥 *Participation:* {card.participation:.0%} ({card.answers} answers in {card.rounds} rounds)"

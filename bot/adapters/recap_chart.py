@@ -7,18 +7,26 @@ drawn from several tasks or threads without a display and without leaking figure
 from __future__ import annotations
 
 import io
+import threading
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.core.messages import RecapCard
 
+#: matplotlib is not documented as thread-safe: adapters draw in a worker thread, one chart at a time.
+_DRAWING = threading.Lock()
 ORANGE = "#FF9900"  # AWS orange
 NAVY = "#232F3E"
 
 
 def recap_png(card: RecapCard, dpi: int = 100) -> bytes:
     """Two panels side by side, 9×3.6 inches; the same card always draws the same picture."""
+    with _DRAWING:
+        return _draw(card, dpi)
+
+
+def _draw(card: RecapCard, dpi: int) -> bytes:
     figure = Figure(figsize=(9, 3.6), dpi=dpi)
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.achievements import title
 from bot.core.events import Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
 from bot.core.messages import Card, HomeCard, LeaderboardCard, StatsCard, TeamRankingCard, TextReply
@@ -70,6 +71,11 @@ class Boards:
             practice_answered=practice[0],
             practice_correct=practice[1],
             course=course,
+            achievements=tuple(
+                dict.fromkeys(
+                    title(e.code) for e in await self.repo.achievements_of(user.tenant, user.user_id)
+                )
+            ),
         )
 
     async def home(self, user: UserRef, now: datetime) -> HomeCard:

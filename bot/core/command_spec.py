@@ -28,6 +28,7 @@ class Kind(StrEnum):
     SCENARIO = "scenario"  # a scenario id
     FLAG = "flag"  # present or not; written as the option's own name (`forget-me confirm`)
     SCHEDULE = "schedule"  # auto | off | DAY HH:MM (two words, or one quoted)
+    PING = "ping"  # a group or role to mention: <!subteam^ID>, <@&ID>, role:Name, @handle, or off
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ _PLACEHOLDERS = {
     Kind.MENTION: "@person",
     Kind.SCENARIO: "SCENARIO-ID",
     Kind.SCHEDULE: "auto|off|fri 16:00",
+    Kind.PING: "@group|role:Name|off",
 }
 
 

@@ -157,6 +157,7 @@ _CONVERT: dict[Kind, Callable[[Option, str], Any]] = {
     Kind.DAYS: lambda _o, v: parse_days(v),
     Kind.MENTION: lambda _o, v: _mention(v),
     Kind.SCENARIO: lambda _o, v: _scenario(v),
+    Kind.PING: lambda _o, v: parse_ping(v),
 }
 
 

@@ -13,7 +13,7 @@ from datetime import time
 from typing import Any
 
 from bot.core.command_spec import Choice, CommandSpec, Kind, Option, UsageError, names_of
-from bot.core.command_values import Window, parse_duration, parse_ping, quote, read_args, split_words
+from bot.core.command_values import Window, parse_duration, quote, read_args, split_words
 from bot.core.leaderboard import Period
 from bot.core.model import AnswerMode
 
@@ -148,7 +148,7 @@ def _build_setup(v: Mapping[str, Any]) -> Setup:
         receipts=v.get("receipts"),
         announce_course=v.get("course-announce"),
         reminder_minutes=_reminder(v["reminder"]) if "reminder" in v else None,
-        ping=parse_ping(v["ping"]) if "ping" in v else None,
+        ping=v.get("ping"),
         recap=v.get("recap"),
         season=v.get("season"),
     )
@@ -171,6 +171,7 @@ def _board(v: Mapping[str, Any]) -> Period | None:
     return None if chosen == "teams" else Period(chosen)
 
 
+_REMINDERS = tuple(Choice(v, v) for v in ("off", "15m", "30m", "60m", "2h", "4h"))
 _PERIODS = (Choice("week", "This week"), Choice("month", "This month"), Choice("all", "All time"))
 
 #: Every `/responsibility` command, in the order `help` lists them.
@@ -213,10 +214,8 @@ TABLE: tuple[CommandSpec, ...] = (
                  Option("receipts", Kind.ON_OFF, "Private receipts for answers"),
                  Option("course-announce", Kind.ON_OFF,
                         "A line in this channel when someone completes the onboarding course"),
-                 Option("reminder", Kind.WORD, "A reminder before the close: off, 30m, 2h (default 60m)",
-                        placeholder="off|30m|2h"),
-                 Option("ping", Kind.WORD, "Who the reminder pings: @group or role:Name (default: nobody)",
-                        placeholder="@group|role:Name|off"),
+                 Option("reminder", Kind.CHOICE, "A reminder before the close (default 60m)", _REMINDERS),
+                 Option("ping", Kind.PING, "Who the reminder pings: @group or role:Name (default: nobody)"),
                  Option("recap", Kind.SCHEDULE, "Weekly recap: auto (after the week's last reveal), off, or "
                         "a day and time like fri 16:00"),
                  Option("season", Kind.ON_OFF, "The season champions post on the first working day of a month")),

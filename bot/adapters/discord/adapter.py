@@ -17,6 +17,7 @@ import functools
 import io
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec
 
 import discord
@@ -32,7 +33,7 @@ from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
-from bot.core.messages import Card, Outcome, ScenarioCard, TextReply
+from bot.core.messages import Card, Outcome, ReminderCard, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink, PostRefused
 from bot.faults import crashpoint
 
@@ -438,8 +439,16 @@ class DiscordAdapter:
             guild_id=int(post.channel.workspace_id),
             fail_if_not_exists=False,
         )
+        if isinstance(card, ReminderCard) and card.ping.startswith("role:"):
+            card = replace(card, ping=self._role_mention(post.channel, card.ping.removeprefix("role:")))
         message = await self._post_once(post.channel, card, idempotency_key, reference)
         return PostRef(post.channel, str(message.id))
+
+    def _role_mention(self, channel: ChannelRef, name: str) -> str:
+        """`role:Name` from setup → the role's mention, from the guild's cached roles; none found, no ping."""
+        guild = self.client.get_guild(int(channel.workspace_id))
+        role = discord.utils.get(guild.roles, name=name) if guild else None
+        return role.mention if role is not None and not role.is_default() else ""
 
     async def send_dm(self, user: UserRef, card: Card) -> None:
         dm = await self.client.create_dm(discord.Object(id=int(user.user_id)))
@@ -500,6 +509,9 @@ class DiscordAdapter:
 
 def _message_kwargs(r: Rendered) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if r.ping_roles:  # only the role an admin configured for reminders, never anyone else
+        roles = [discord.Object(id=role) for role in r.ping_roles]
+        kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, users=False, roles=roles)
     if r.content:
         kwargs["content"] = r.content
     if r.embeds:

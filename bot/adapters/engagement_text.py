@@ -16,10 +16,9 @@ MEDALS = ("🥇", "🥈", "🥉")
 
 def reminder_text(card: ReminderCard, ping: str = "") -> str:
     """`ping` is the platform's mention of the configured group or role (empty: nobody is pinged)."""
-    people = "person has" if card.answered == 1 else "people have"
     lead = f"{ping} " if ping else ""
     return (
-        f"{lead}⏰ {card.answered} of {card.active} {people} answered so far — "
+        f"{lead}⏰ {card.answered} of {card.active} regulars have answered so far — "
         f"about {card.minutes_left} minutes left before the reveal."
     )
 

@@ -545,6 +545,8 @@ class FakeDiscord:
             message["guild_id"] = str(guild.id)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
+        if body.get("allowed_mentions") is not None:
+            message["_allowed_mentions"] = body["allowed_mentions"]  # what the bot allowed to ping
         if body.get("message_reference"):
             message["message_reference"] = {
                 k: str(v) if k.endswith("_id") else v for k, v in body["message_reference"].items()

@@ -83,6 +83,7 @@ class Upload:
     title: str = ""
     channel: str | None = None
     initial_comment: str = ""
+    thread_ts: str | None = None
 
 
 @dataclass
@@ -660,6 +661,7 @@ class FakeSlack:
             upload.title = str(item.get("title") or upload.filename)
             upload.channel = str(channel_id) if channel_id else None
             upload.initial_comment = str(p.get("initial_comment") or "")
+            upload.thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
             out.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
         return {"files": out}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.common import Result, machine_facts
 
-BENCHMARKS = ["answers", "leaderboard", "ack", "fanout", "memory", "lookup"]
+BENCHMARKS = ["answers", "leaderboard", "ack", "fanout", "memory", "lookup", "recap"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 

@@ -17,6 +17,7 @@ from storage.queries.engagement import AchievementQueries, TeamPostQueries
 from storage.queries.people import CourseQueries, PracticeQueries
 from storage.queries.rounds import RoundQueries
 from storage.queries.scores import ScoreQueries, rebuild_buckets
+from storage.queries.suggestions import SuggestionQueries
 from storage.queries.teams import TeamQueries
 
 __all__ = ["SqlRepository", "rebuild_buckets"]
@@ -33,6 +34,7 @@ class SqlRepository(
     InstallationQueries,
     TeamPostQueries,
     AchievementQueries,
+    SuggestionQueries,
 ):
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""
 

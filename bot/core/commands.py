@@ -115,6 +115,26 @@ class Audit:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Suggest:
+    answer: str | None = None  # aws | customer | shared; None: show how (or the platform's form)
+    link: str = ""
+    text: str = ""  # PROMPT… | EXPLANATION…
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    action: str = "list"  # list | approve | edit | reject
+    number: int | None = None
+    text: str = ""
+
+
+def _build_review(v: Mapping[str, Any]) -> Review:
+    action = v.get("action", "list")
+    raw = str(v.get("number", "")).lstrip("#")  # not a number: the runner says what is needed
+    return Review(action, int(raw) if raw.isdigit() else None, str(v.get("text", "")))
+
+
 Command = (
     Help
     | Quiz
@@ -132,6 +152,8 @@ Command = (
     | Onboarding
     | Flags
     | Audit
+    | Suggest
+    | Review
 )
 
 
@@ -233,6 +255,22 @@ TABLE: tuple[CommandSpec, ...] = (
                 (Option("clear", Kind.SCENARIO, "A scenario id whose flags to clear"),),
                 keyed=True, admin=True),
     CommandSpec("audit", "the log of admin actions", lambda v: Audit(), admin=True),
+    CommandSpec("suggest", "suggest a question for this workspace (an admin reviews it)",
+                lambda v: Suggest(v.get("answer"), v.get("link", ""), v.get("text", "")),
+                (Option("answer", Kind.CHOICE, "Who is responsible",
+                        (Choice("aws", "AWS"), Choice("customer", "Customer"), Choice("shared", "Shared"))),
+                 Option("link", Kind.WORD, "An AWS documentation link", placeholder="https://docs.aws.amazon.com/…"),
+                 Option("text", Kind.TEXT, "The question, then | and the explanation",
+                        placeholder="QUESTION | EXPLANATION")),
+                example="suggest customer https://docs.aws.amazon.com/… Who patches…? | Because…"),
+    CommandSpec("review", "questions from the team waiting for review", _build_review,
+                (Option("action", Kind.CHOICE, "What to do (default: list them)",
+                        (Choice("list", "List"), Choice("approve", "Approve"), Choice("edit", "Edit"),
+                         Choice("reject", "Reject"))),
+                 Option("number", Kind.WORD, "The question's number", placeholder="N"),
+                 Option("text", Kind.TEXT, "reject: the reason; edit: ANSWER LINK QUESTION | EXPLANATION",
+                        placeholder="TEXT")),
+                admin=True, example="review reject 12 the answer is Shared"),
 )  # fmt: skip
 
 _BY_NAME = names_of(TABLE)

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from bot.core.admin_reports import AdminReports
@@ -33,6 +34,7 @@ from bot.core.recap import RecapService
 from bot.core.reminders import ReminderService
 from bot.core.reveal import RevealService
 from bot.core.rounds import RoundDeps, TickReport
+from bot.core.suggestions import Suggestions
 from bot.core.team_admin import TeamAdmin
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
@@ -101,6 +103,7 @@ class Engine:
             self.onboarding,
             self.practice,
             cfg.command_prefix,
+            Suggestions(repo, self.adapters, cfg.command_prefix),
         )
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
@@ -174,7 +177,23 @@ class Engine:
             return [await self.commands.forget(event.user, confirmed=True)]
         if event.action == "lookup":
             return [lookup_entry_reply(index_for(self.content), event.value)]
+        if event.action.startswith("review-") and event.value.isdigit():
+            return [await self._review_button(event, int(event.value), now)]
         return []
+
+    async def _review_button(self, event: ButtonPressed, number: int, now: datetime) -> Card:
+        """The review list's buttons; the list is only ever shown privately to an admin."""
+        suggestions = self.commands.suggestions
+        prefix = self.config.command_prefix
+        if event.action == "review-approve":
+            return await suggestions.approve(event.user, number, now)
+        if event.action == "review-reject":
+            return TextReply(
+                f"Reject with the reason the author will see: `{prefix} review reject {number} REASON`"
+            )
+        return TextReply(
+            f"Edit with `{prefix} review edit {number} aws|customer|shared LINK QUESTION | EXPLANATION`, then approve."
+        )
 
     async def tick(self) -> TickReport:
         """One pass of the scheduler over all due work. Safe to run from several instances at once."""

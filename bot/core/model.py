@@ -155,6 +155,21 @@ class TeamPost:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A question a member suggested for their workspace. state: pending | approved | rejected."""
+
+    id: int
+    author: UserRef
+    prompt: str
+    answer: Party
+    explanation: str
+    link: str
+    state: str
+    created_at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     user_id: str
     display_name: str

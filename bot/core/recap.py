@@ -14,6 +14,7 @@ from bot.core.messages import RecapCard, SeasonCard, TopicAccuracy
 from bot.core.model import WEEKDAYS, Round, Team, TeamPeriod, TeamPost
 from bot.core.rounds import BATCH, LEASE, RoundDeps, bounded
 from bot.core.schedule_math import local_instant
+from bot.core.suggestions import find_scenario
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class RecapService:
             a, c = topics.get(topic, (0, 0))
             topics[topic] = (a + answers, c + right)
         ranked, mine, trend = await self._participation(team, week)
-        missed, lesson = self._most_missed(results)
+        missed, lesson = await self._most_missed(team, results)
         earned = await repo.team_achievements(team.id, monday)
         return RecapCard(
             team_name=team.name,
@@ -166,12 +167,16 @@ class RecapService:
         trend = tuple((key.split("-")[-1], participation(own[key]) if key in own else 0.0) for key in keys)
         return (rank, len(ranked)), mine, trend
 
-    def _most_missed(self, results: list[tuple[int, str, str, int, int]]) -> tuple[str, str]:
+    async def _most_missed(
+        self, team: Team, results: list[tuple[int, str, str, int, int]]
+    ) -> tuple[str, str]:
         answered = [r for r in results if r[3] > 0]
         if not answered:
             return "", ""
         worst = min(answered, key=lambda r: (r[4] / r[3], -r[3], r[0]))
-        scenario = self.deps.content.scenarios.get(worst[1])
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, worst[1]
+        )
         if scenario is None:
             return "", ""
         share = f"{worst[4]} of {worst[3]} right"

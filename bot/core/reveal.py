@@ -17,6 +17,7 @@ from bot.core.model import Round, RoundResult, RoundState, StoredAnswer, Team
 from bot.core.ports import CollectedAnswer
 from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RECONCILE_GRACE, RoundDeps, bounded
 from bot.core.scoring import score_round
+from bot.core.suggestions import credit, find_scenario
 from content.schema import Party
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class RevealService:
         return await self.post_reveal(team, rnd)
 
     async def score(self, team: Team, rnd: Round, now: datetime) -> bool:
-        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+        )
         topic = scenario.topic if scenario else "unknown"
         answer = scenario.answer if scenario else None
         tenant = team.channel
@@ -123,7 +126,9 @@ class RevealService:
         return done
 
     async def reveal_card(self, team: Team, rnd: Round) -> RevealCard | None:
-        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+        )
         if scenario is None:
             return None
         answers = await self.deps.repo.answers_for_round(
@@ -144,6 +149,7 @@ class RevealService:
             total=len(answers),
             top=top,
             buttons=(Button("Flag as wrong or unclear", "flag", scenario.id),),
+            credit=await credit(self.deps.repo, team.channel.tenant, scenario.id),
             achievements=announce(
                 (e.display_name, e.code) for e in await self.deps.repo.round_achievements(rnd.id)
             ),

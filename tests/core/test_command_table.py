@@ -37,6 +37,8 @@ EXAMPLES = {
     "onboarding": "onboarding",
     "flags": "flags clear ec2-ssh",
     "audit": "audit",
+    "suggest": "suggest customer https://docs.aws.amazon.com/x Who patches? | Because",
+    "review": "review approve 12",
 }
 
 

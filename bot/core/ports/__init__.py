@@ -16,12 +16,14 @@ from bot.core.ports.storage import (
     RoundStore,
     ScoreStore,
     StorageHandle,
+    SuggestionStore,
     TeamPostStore,
     TeamStore,
 )
 
 __all__ = [
     "AchievementStore",
+    "SuggestionStore",
     "TeamPostStore",
     "AdminStore",
     "AnswerStore",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.ports.storage.admin import AdminStore, InstallationStore
-from bot.core.ports.storage.engagement import AchievementStore, TeamPostStore
+from bot.core.ports.storage.engagement import AchievementStore, SuggestionStore, TeamPostStore
 from bot.core.ports.storage.handle import StorageHandle
 from bot.core.ports.storage.people import CourseStore, PracticeStore
 from bot.core.ports.storage.scores import AnswerStore, ScoreStore
@@ -16,6 +16,7 @@ from bot.core.ports.storage.teams import RoundStore, TeamStore
 
 __all__ = [
     "AchievementStore",
+    "SuggestionStore",
     "TeamPostStore",
     "AdminStore",
     "AnswerStore",
@@ -42,6 +43,7 @@ class Repository(
     InstallationStore,
     TeamPostStore,
     AchievementStore,
+    SuggestionStore,
     Protocol,
 ):
     """Every store at once: one database behind all of them."""

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.core.events import Tenant
-from bot.core.model import Earned, Round, ScoreRow, TeamPost
+from bot.core.events import Tenant, UserRef
+from bot.core.model import Earned, Round, ScoreRow, Suggestion, TeamPost
+from content.schema import Party
 
 
 class TeamPostStore(Protocol):
@@ -79,3 +80,31 @@ class AchievementStore(Protocol):
     ) -> list[tuple[int, str, str, int, int]]:
         """Scored rounds with local dates in [start, end]: (round id, scenario id, topic, answers, correct)."""
         ...
+
+
+class SuggestionStore(Protocol):
+    """Questions from the team, always scoped by tenant: one workspace never sees another's."""
+
+    async def add_suggestion(
+        self, author: UserRef, prompt: str, answer: Party, explanation: str, link: str, now: datetime
+    ) -> int: ...
+
+    async def suggestions_since(self, author: UserRef, since: datetime) -> int:
+        """How many suggestions a person made since a time (the rate limit)."""
+        ...
+
+    async def pending_count(self, author: UserRef) -> int: ...
+
+    async def get_suggestion(self, tenant: Tenant, suggestion_id: int) -> Suggestion | None: ...
+
+    async def suggestions(self, tenant: Tenant, state: str, limit: int) -> list[Suggestion]: ...
+
+    async def decide_suggestion(
+        self, tenant: Tenant, suggestion_id: int, state: str, reason: str, reviewer: str, now: datetime
+    ) -> bool:
+        """pending → approved/rejected, only if still pending (compare-and-set)."""
+        ...
+
+    async def edit_suggestion(
+        self, tenant: Tenant, suggestion_id: int, prompt: str, answer: Party, explanation: str, link: str
+    ) -> bool: ...

@@ -157,13 +157,14 @@ class TeamPostQueries(SqlStore):
 class AchievementQueries(SqlStore):
     """AchievementStore over SQL."""
 
-    async def achievements_of(self, tenant: Tenant, user_id: str) -> list[Earned]:
+    async def achievements_of(self, tenant: Tenant, user_id: str | None) -> list[Earned]:
         rows = await self.db.fetch(
             f"SELECT a.{_EARNED.replace(', ', ', a.')} FROM achievements a JOIN teams t ON t.id = a.team_id "
-            "WHERE t.platform = $1 AND t.workspace_id = $2 AND a.user_id = $3 ORDER BY a.awarded_at, a.code",
+            "WHERE t.platform = $1 AND t.workspace_id = $2 AND ($3 = '*' OR a.user_id = $3) "
+            "ORDER BY a.awarded_at, a.user_id, a.code",
             tenant.platform,
             tenant.workspace_id,
-            user_id,
+            "*" if user_id is None else user_id,
         )
         return [_earned(r) for r in rows]
 

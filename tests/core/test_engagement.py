@@ -3,13 +3,24 @@ storage backend, with a fake clock; crashes and restarts around each once-per-pe
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.core.achievements import replay
 from bot.core.engine import Engine, EngineConfig
-from bot.core.messages import Card, RecapCard, ReminderCard, RevealCard, SeasonCard, StatsCard, TextReply
+from bot.core.messages import (
+    Card,
+    FileCard,
+    RecapCard,
+    ReminderCard,
+    RevealCard,
+    SeasonCard,
+    StatsCard,
+    TextReply,
+)
 from bot.core.ports import Repository
 from bot.core.rounds import LEASE
 from content.schema import Party
@@ -152,6 +163,11 @@ async def test_streak_and_perfect_week_awarded_at_reveal_and_recomputable(repo: 
     assert replay(await repo.team_history(team.id)) == stored
     (stats,) = await h.command("stats", uid="ann", admin=False)
     assert isinstance(stats, StatsCard) and "🔥 5-round streak" in stats.achievements
+    (export,) = await h.command("export all")
+    assert isinstance(export, FileCard)
+    rows = {r[1]: r for r in csv.reader(io.StringIO(export.content))}
+    assert rows["person_id"][8] == "achievements" and "streak-5" in rows["ann"][8].split(";")
+    assert "perfect-week" not in rows["dee"][8]
     reveals = [c.card for c in h.adapter.calls if isinstance(c.card, RevealCard) and c.card.achievements]
     assert any("Ann: 🔥 5-round streak" in r.achievements for r in reveals), "the reveal announces it"
 

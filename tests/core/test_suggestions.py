@@ -3,10 +3,12 @@ workspace's rotation only, credited in the reveal, and never able to ping anyone
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.core.messages import RevealCard, ScenarioCard, TextReply
+from bot.core.messages import FileCard, RevealCard, ScenarioCard, TextReply
 from bot.core.ports import Repository
 from bot.core.suggestions import PREFIX, Draft, check, neutralise
 from content.schema import Party
@@ -106,3 +108,7 @@ async def test_an_approved_question_joins_only_its_workspaces_rotation(sqlite_re
         if isinstance(c.card, RevealCard) and c.card.scenario_id == mine.scenario_id
     )
     assert isinstance(reveal, RevealCard) and reveal.credit == "Question suggested by Ann"
+    (export,) = await h.command("export all")
+    assert isinstance(export, FileCard)
+    rows = {r[1]: r for r in csv.reader(io.StringIO(export.content))}
+    assert rows["person_id"][9] == "questions_approved" and rows["ann"][9] == "1"

@@ -48,7 +48,9 @@ class TeamPostStore(Protocol):
 class AchievementStore(Protocol):
     """Achievements are written by `finish_round` (in its transaction); these read them back."""
 
-    async def achievements_of(self, tenant: Tenant, user_id: str) -> list[Earned]: ...
+    async def achievements_of(self, tenant: Tenant, user_id: str | None) -> list[Earned]:
+        """A person's achievements in a tenant's teams (everyone's when `user_id` is None), oldest first."""
+        ...
 
     async def team_achievements(self, team_id: int, since: date | None = None) -> list[Earned]:
         """A team's achievements (earned in rounds on or after `since`), oldest first."""

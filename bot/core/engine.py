@@ -21,6 +21,7 @@ from bot.core.events import (
     ButtonPressed,
     CommandIssued,
     Event,
+    FormSubmitted,
     HomeOpened,
     MemberJoined,
 )
@@ -34,7 +35,7 @@ from bot.core.recap import RecapService
 from bot.core.reminders import ReminderService
 from bot.core.reveal import RevealService
 from bot.core.rounds import RoundDeps, TickReport
-from bot.core.suggestions import Suggestions
+from bot.core.suggestions import SUGGEST_FORM, Suggestions
 from bot.core.team_admin import TeamAdmin
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
@@ -122,7 +123,7 @@ class Engine:
                 type(event).__name__,
                 extra={"tenant": getattr(user, "workspace_id", None), "event": type(event).__name__},
             )
-            return [SORRY] if isinstance(event, CommandIssued | ButtonPressed) else []
+            return [SORRY] if isinstance(event, CommandIssued | ButtonPressed | FormSubmitted) else []
 
     async def _dispatch(self, event: Event) -> Sequence[Card]:
         now = self.clock.now()
@@ -144,6 +145,10 @@ class Engine:
                 return []
             case ButtonPressed():
                 return await self._button(event)
+            case FormSubmitted():
+                if event.form != SUGGEST_FORM:
+                    return []
+                return [await self.commands.suggestions.submit_form(event.user, dict(event.fields), now)]
             case HomeOpened():
                 adapter = self.adapters.get(event.user.platform)
                 if adapter is not None:

@@ -113,4 +113,17 @@ class HomeOpened:
     at: datetime
 
 
-Event = AnswerGiven | AnswerWithdrawn | MemberJoined | CommandIssued | ButtonPressed | HomeOpened
+@dataclass(frozen=True, slots=True)
+class FormSubmitted:
+    """A form filled in (a Slack modal, a Discord modal): `form` names it, `fields` are (name, text) pairs as
+    typed — untrusted text, checked by the core."""
+
+    user: UserRef
+    form: str
+    fields: tuple[tuple[str, str], ...]
+    at: datetime
+
+
+Event = (
+    AnswerGiven | AnswerWithdrawn | MemberJoined | CommandIssued | ButtonPressed | HomeOpened | FormSubmitted
+)

@@ -63,6 +63,20 @@ class TextReply:
     title: str = ""
     buttons: tuple[Button, ...] = ()
     outcome: Outcome | None = None
+    #: For a form's reply: (field, what is wrong) — shown next to the fields, the form stays open.
+    field_errors: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a form the platforms show as a modal (Slack views.open, Discord modal)."""
+
+    name: str
+    label: str
+    placeholder: str = ""
+    multiline: bool = False
+    min_length: int = 0
+    max_length: int = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from bot.core.events import Tenant, UserRef
-from bot.core.messages import Button, Card, TextReply
+from bot.core.messages import Button, Card, FormField, TextReply
 from bot.core.model import Suggestion
 from bot.core.ports import PlatformAdapter, Repository
-from content.schema import Party, Scenario, ServiceModel
+from content.schema import EXPLANATION_MAX, PROMPT_MAX, Party, Scenario, ServiceModel
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,27 @@ async def credit(repo: Repository, tenant: Tenant, scenario_id: str) -> str:
     return f"Question suggested by {s.author.name}" if s is not None else ""
 
 
+#: The suggestion form, as every platform's modal shows it (the answer is typed: aws, customer or shared).
+SUGGEST_FORM = "suggest"
+FORM_TITLE = "Suggest a question"
+SUGGEST_FIELDS: tuple[FormField, ...] = (
+    FormField("prompt", "The scenario", "Our team … Who is responsible for …?", True, 20, PROMPT_MAX),
+    FormField("answer", "Who is responsible: aws, customer or shared", "customer", False, 3, 8),
+    FormField("explanation", "Why (one short paragraph)", "Because …", True, 40, EXPLANATION_MAX),
+    FormField("link", "AWS documentation link", "https://docs.aws.amazon.com/…", False, 12, 300),
+)
+
+
+def draft_from_form(fields: Mapping[str, str]) -> Draft | dict[str, str]:
+    """The form's fields as a Draft, or the field errors a draft cannot even be made with."""
+    answer = fields.get("answer", "").strip().lower()
+    if answer not in ("aws", "customer", "shared"):
+        return {"answer": "type aws, customer or shared"}
+    return parse_draft(
+        answer, fields.get("link", ""), f"{fields.get('prompt', '')}|{fields.get('explanation', '')}"
+    )
+
+
 class Suggestions:
     def __init__(self, repo: Repository, adapters: Mapping[str, PlatformAdapter], prefix: str) -> None:
         self.repo = repo
@@ -130,6 +151,15 @@ class Suggestions:
         number = await self.repo.add_suggestion(user, *_fields(draft), now)
         log.info("suggestion %s stored", number, extra={"tenant": user.workspace_id})
         return TextReply(f"🙏 Thanks — question #{number} is waiting for an admin's review."), {}
+
+    async def submit_form(self, user: UserRef, fields: Mapping[str, str], now: datetime) -> TextReply:
+        """A filled-in form: the reply, with field errors (the platform keeps the form open) when invalid."""
+        draft = draft_from_form(fields)
+        if isinstance(draft, dict):
+            return TextReply("⚠️ Please fix the highlighted field.", field_errors=tuple(draft.items()))
+        reply, errors = await self.submit(user, draft, now)
+        text = reply.text if isinstance(reply, TextReply) else ""
+        return TextReply(text, field_errors=tuple(errors.items()))
 
     async def review_list(self, tenant: Tenant) -> Card:
         pending = await self.repo.suggestions(tenant, "pending", REVIEW_PAGE)

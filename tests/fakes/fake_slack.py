@@ -234,6 +234,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[Response] = []
         self.uploads: dict[str, Upload] = {}
+        self.modals: dict[str, dict[str, Any]] = {}  # trigger id → the modal opened with it
         self.envelopes: list[Envelope] = []
         self.late_acks: list[str] = []
         self.http_deliveries: list[tuple[str, int, float]] = []  # (kind, status, seconds)
@@ -642,6 +643,45 @@ class FakeSlack:
             raise SlackApiFailure(f"invalid_arguments: {problem or 'not a home view'}")
         ws.views.setdefault(str(p.get("user_id", "")), []).append(view)
         return {"view": {"id": f"V{next(self._ids)}", **view}}
+
+    def _m_views_open(self, ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+        """A modal opened with a trigger id (kept per trigger; a trigger opens one view)."""
+        trigger = str(p.get("trigger_id") or "")
+        view = _as_json(p.get("view")) or {}
+        if not trigger or trigger in self.modals or view.get("type") != "modal":
+            raise SlackApiFailure(
+                "invalid_trigger_id" if trigger in self.modals or not trigger else "invalid_arguments"
+            )
+        problem = validate_blocks(view.get("blocks") or [], MAX_HOME_BLOCKS)
+        if problem is not None:
+            raise SlackApiFailure(f"invalid_arguments: {problem}")
+        self.modals[trigger] = view
+        return {"view": {"id": f"V{next(self._ids)}", **view}}
+
+    async def submit_view(
+        self, team_id: str, user_id: str, view: dict[str, Any], values: dict[str, str]
+    ) -> dict[str, Any]:
+        """Submit a modal as a person would; returns the bot's ack payload (empty, or response_action)."""
+        state = {
+            block["block_id"]: {block["element"]["action_id"]: {"type": "plain_text_input", "value": values.get(
+                block["block_id"], "")}}
+            for block in view.get("blocks") or [] if block.get("type") == "input"
+        }  # fmt: skip
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team_id, "domain": self.workspaces[team_id].name},
+            "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+            "api_app_id": "A0FAKEAPP",
+            "token": "verification-token-unused",
+            "trigger_id": f"{next(self._ids)}.trigger",
+            "view": {**view, "id": f"V{next(self._ids)}", "team_id": team_id, "state": {"values": state}},
+        }
+        if self._sockets:
+            return await self.push("interactive", payload)
+        status, text = await self.post_http("interactive", payload)
+        if status != 200:
+            raise RuntimeError(f"the bot answered {status}: {text[:200]}")
+        return json.loads(text) if text.strip() else {}
 
     def _m_files_getUploadURLExternal(self, ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"

@@ -1080,6 +1080,19 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", interaction.payload, guild.id if guild else None)
         return interaction
 
+    async def submit_modal(
+        self, guild: FakeGuild, channel_id: int, user: FakeUser, custom_id: str, values: dict[str, str]
+    ) -> Interaction:
+        """A filled-in modal (MODAL_SUBMIT, type 5): one action row per text input, as Discord sends it."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]}
+            for cid, value in values.items()
+        ]
+        data = {"custom_id": custom_id, "components": rows}
+        interaction = self._interaction(5, data, guild, channel_id, user.id)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload, guild.id)
+        return interaction
+
     async def click(self, message: Json, user: FakeUser, custom_id: str) -> Interaction:
         """A button press (component interaction, type 3) on a stored message, in a server or a DM."""
         channel_id = int(message["channel_id"])

@@ -16,7 +16,7 @@ import contextlib
 import functools
 import io
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec
 
@@ -27,14 +27,16 @@ from pydantic import SecretStr
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import build_group
+from bot.adapters.discord.forms import SuggestModal
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.tree import ResponsibilityTree, drift
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import ChannelRef, Event, PostRef, UserRef
+from bot.core.events import ChannelRef, Event, FormSubmitted, PostRef, UserRef
 from bot.core.messages import Card, Outcome, ReminderCard, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink, PostRefused
+from bot.core.suggestions import SUGGEST_FORM
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -351,6 +353,9 @@ class DiscordAdapter:
 
     @_tracked
     async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.guild_id is not None and _bare_suggest(interaction):
+            await interaction.response.send_modal(SuggestModal(self._on_form))  # a modal must come first
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         event = translate.command_event(interaction, self.admin_role, self.clock.now())
         if event is None:
@@ -360,6 +365,21 @@ class DiscordAdapter:
         if any(isinstance(c, TextReply) and c.outcome is Outcome.TEAM_SAVED for c in cards):
             await self._sync_guild(int(event.channel.workspace_id))  # before the reply: usable when seen
         for card in cards or [TextReply("Done.")]:
+            await self._followup(interaction, render(card))
+
+    async def _on_form(
+        self, interaction: discord.Interaction[Any], fields: tuple[tuple[str, str], ...]
+    ) -> None:
+        """A submitted suggestion form: the core's reply (with any field errors) privately."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if interaction.guild_id is None:
+            return
+        user = translate.user_ref(interaction.guild_id, interaction.user)
+        cards = await self._deliver(FormSubmitted(user, SUGGEST_FORM, fields, self.clock.now()))
+        for card in cards:
+            if isinstance(card, TextReply) and card.field_errors:
+                named = "\n".join(f"• **{field}**: {message}" for field, message in card.field_errors)
+                card = TextReply(f"{card.text}\n{named}\nRun `/responsibility suggest` to try again.")
             await self._followup(interaction, render(card))
 
     async def _sync_guild(self, guild_id: int) -> None:
@@ -505,6 +525,12 @@ class DiscordAdapter:
 
     async def publish_home(self, user: UserRef, card: Card) -> None:
         """Discord has no App Home; stats are one `/responsibility stats` away."""
+
+
+def _bare_suggest(interaction: discord.Interaction[Any]) -> bool:
+    """`/responsibility suggest` with no options: the form, not the command-text help."""
+    data: Mapping[str, Any] = interaction.data if isinstance(interaction.data, Mapping) else {}
+    return translate.command_text(data) == "suggest"
 
 
 def _message_kwargs(r: Rendered) -> dict[str, Any]:

@@ -47,7 +47,9 @@ from tests.fakes.fake_slack import FakeSlack, Message
 SLACK_TEAM = "T0FAULT"
 SLACK_ADMIN = "UADMIN"
 #: The idempotency keys the bot puts on its posts: `round-<id>` on a scenario, `reveal-<id>` on a reveal.
-KEY = re.compile(r"\b((?:round|reveal)-\d+)$")
+#: Our idempotency keys as the Discord footer carries them: rounds, reveals and reminders by round id, weekly
+#: recaps and season posts by installation, team and period (`recap-<id>-7-w:2026-W48`).
+KEY = re.compile(r"\b((?:round|reveal|reminder)-\d+|(?:recap|season)-[0-9a-f]+-\d+-[wm]:[0-9W-]+)$")
 SLACK_NAME = {party.value: name for party, name in PARTY_REACTION.items()}
 DISCORD_EMOJI = {o.party.value: o.emoji for o in OPTIONS}
 

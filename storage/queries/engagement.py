@@ -11,7 +11,8 @@ from storage.db import Database, Row, from_ms, ms
 from storage.queries.base import SqlStore
 from storage.queries.rows import RANK_ORDER, in_marks, to_round, to_score
 
-_EARNED = "team_id, user_id, code, display_name, round_id, awarded_at"
+EARNED_COLUMNS = "team_id, user_id, code, display_name, round_id, awarded_at"
+EARNED_COLUMNS_A = "a.team_id, a.user_id, a.code, a.display_name, a.round_id, a.awarded_at"
 
 
 def _earned(row: Row) -> Earned:
@@ -159,7 +160,7 @@ class AchievementQueries(SqlStore):
 
     async def achievements_of(self, tenant: Tenant, user_id: str | None) -> list[Earned]:
         rows = await self.db.fetch(
-            f"SELECT a.{_EARNED.replace(', ', ', a.')} FROM achievements a JOIN teams t ON t.id = a.team_id "
+            f"SELECT {EARNED_COLUMNS_A} FROM achievements a JOIN teams t ON t.id = a.team_id "
             "WHERE t.platform = $1 AND t.workspace_id = $2 AND ($3 = '*' OR a.user_id = $3) "
             "ORDER BY a.awarded_at, a.user_id, a.code",
             tenant.platform,
@@ -170,7 +171,7 @@ class AchievementQueries(SqlStore):
 
     async def team_achievements(self, team_id: int, since: date | None = None) -> list[Earned]:
         rows = await self.db.fetch(
-            f"SELECT {_EARNED} FROM achievements WHERE team_id = $1 AND local_date >= $2 "
+            f"SELECT {EARNED_COLUMNS} FROM achievements WHERE team_id = $1 AND local_date >= $2 "
             "ORDER BY awarded_at, user_id, code",
             team_id,
             (since or date.min).isoformat(),
@@ -179,7 +180,7 @@ class AchievementQueries(SqlStore):
 
     async def round_achievements(self, round_id: int) -> list[Earned]:
         rows = await self.db.fetch(
-            f"SELECT {_EARNED} FROM achievements WHERE round_id = $1 ORDER BY user_id, code", round_id
+            f"SELECT {EARNED_COLUMNS} FROM achievements WHERE round_id = $1 ORDER BY user_id, code", round_id
         )
         return [_earned(r) for r in rows]
 

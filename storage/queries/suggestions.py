@@ -10,7 +10,7 @@ from content.schema import Party
 from storage.db import Row, from_ms, ms
 from storage.queries.base import SqlStore
 
-_COLUMNS = (
+SUGGESTION_COLUMNS = (
     "id, platform, workspace_id, user_id, display_name, prompt, answer, explanation, link, state, "
     "created_at, reason"
 )
@@ -75,7 +75,7 @@ class SuggestionQueries(SqlStore):
 
     async def get_suggestion(self, tenant: Tenant, suggestion_id: int) -> Suggestion | None:
         row = await self.db.fetchrow(
-            f"SELECT {_COLUMNS} FROM suggestions WHERE platform = $1 AND workspace_id = $2 AND id = $3",
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE platform = $1 AND workspace_id = $2 AND id = $3",
             tenant.platform,
             tenant.workspace_id,
             suggestion_id,
@@ -84,7 +84,7 @@ class SuggestionQueries(SqlStore):
 
     async def suggestions(self, tenant: Tenant, state: str, limit: int) -> list[Suggestion]:
         rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM suggestions WHERE platform = $1 AND workspace_id = $2 AND state = $3 "
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE platform = $1 AND workspace_id = $2 AND state = $3 "
             "ORDER BY id LIMIT $4",
             tenant.platform,
             tenant.workspace_id,

@@ -41,8 +41,10 @@ ADMIN_TEXT = {
     "onboarding": "onboarding",
     "flags": "flags clear s-001",
     "audit": "audit",
+    "review": "review approve 1",
 }
 DISCORD_OPTIONS: dict[str, dict[str, Any]] = {
+    "review": {"action": "approve", "number": "1"},
     "setup": {"time": "09:30", "tz": "UTC"},
     "export": {"period": "all"},
     "flags": {"clear": "s-001"},

@@ -169,6 +169,9 @@ class AchievementQueries(SqlStore):
         )
         return [_earned(r) for r in rows]
 
+    async def add_achievements(self, earned: Sequence[Earned], local: date) -> None:
+        await insert_achievements(self.db, earned, local)
+
     async def team_achievements(self, team_id: int, since: date | None = None) -> list[Earned]:
         rows = await self.db.fetch(
             f"SELECT {EARNED_COLUMNS} FROM achievements WHERE team_id = $1 AND local_date >= $2 "

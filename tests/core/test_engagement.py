@@ -252,3 +252,19 @@ async def test_season_post_off_and_crash_before_posting(sqlite_repo: Repository)
     await play_day(other, date(2026, 11, 30))
     await play_day(other, date(2026, 12, 1))
     assert cards(other, SeasonCard) == []
+
+
+async def test_completing_the_course_is_an_achievement_in_stats(sqlite_repo: Repository) -> None:
+    h = Harness.build(sqlite_repo, MONDAY, config=EngineConfig(seed=7, onboarding="off"))
+    await setup(h)
+    (first,) = await h.command("learn", uid="nia", admin=False)
+    lessons = len(h.engine.onboarding.lessons)
+    for index in range(lessons):
+        card = h.engine.onboarding.lesson_card(index)
+        await h.press("nia", "lesson", f"{card.lesson_id}:{card.buttons[0].value.split(':')[-1]}")
+        if index < lessons - 1:
+            await h.press("nia", "lesson-next", "")
+    progress = await sqlite_repo.course_progress(h.user("nia"))
+    assert progress is not None and progress.completed_at is not None, first
+    (stats,) = await h.command("stats", uid="nia", admin=False)
+    assert isinstance(stats, StatsCard) and "📘 course completed" in stats.achievements

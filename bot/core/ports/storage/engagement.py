@@ -52,6 +52,10 @@ class AchievementStore(Protocol):
         """A person's achievements in a tenant's teams (everyone's when `user_id` is None), oldest first."""
         ...
 
+    async def add_achievements(self, earned: Sequence[Earned], local: date) -> None:
+        """Achievements earned outside a reveal (the course): each person once per team and code."""
+        ...
+
     async def team_achievements(self, team_id: int, since: date | None = None) -> list[Earned]:
         """A team's achievements (earned in rounds on or after `since`), oldest first."""
         ...

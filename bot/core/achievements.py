@@ -5,6 +5,8 @@ be recomputed from the stored answers alone (`replay`). Awarded at reveal, in th
 - `mastery:<topic>`: at least MASTERY_RIGHT right answers in a topic at MASTERY_RATE accuracy or better.
 - `perfect-week`: every round of an ISO week answered right, at least PERFECT_WEEK_ROUNDS of them.
 - `course`: the onboarding course completed (awarded by the course, not at reveal).
+- `record-correct-N`: a team record — more right answers in one round than ever before (at least RECORD_MIN),
+  held by the team (user `*`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ STREAKS = (5, 10, 30, 100)
 MASTERY_RIGHT = 10
 MASTERY_RATE = 0.8
 PERFECT_WEEK_ROUNDS = 3
+RECORD_MIN = 3
+TEAM = "*"  # the user id team achievements are held by
+RECORD = "record-correct-"
+
+
+def team_record(correct: int, best_before: int) -> str | None:
+    """The record code this round sets, if it beats every earlier round of the team."""
+    return f"{RECORD}{correct}" if correct >= RECORD_MIN and correct > best_before else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,8 @@ def title(code: str) -> str:
     """How people read a code: `streak-10` → `🔥 10-round streak`."""
     if code.startswith("streak-"):
         return f"🔥 {code.removeprefix('streak-')}-round streak"
+    if code.startswith(RECORD):
+        return f"🏆 team record: {code.removeprefix(RECORD)} right in one round"
     if code.startswith("mastery:"):
         return f"🎓 {code.removeprefix('mastery:')} mastery"
     return {"perfect-week": "⭐ first perfect week", "course": "📘 course completed"}.get(code, code)
@@ -73,7 +85,13 @@ def replay(history: Sequence[HistoryRound]) -> set[tuple[str, str]]:
     weeks: dict[tuple[str, str], tuple[int, int]] = {}
     week_rounds: dict[str, int] = {}
     out: set[tuple[str, str]] = set()
+    best = 0
     for index, (_rid, day, topic, answers) in enumerate(history):
+        right = sum(1 for _user, _name, correct in answers if correct)
+        record = team_record(right, best)
+        if record is not None:
+            out.add((TEAM, record))
+        best = max(best, right)
         week = period_key(Period.WEEK, day)
         week_rounds[week] = week_rounds.get(week, 0) + 1
         for user, _name, correct in answers:
@@ -119,4 +137,7 @@ async def earned_at_reveal(
             Earned(team_id, a.user.user_id, a.user.name, code, round_id, now)
             for code in earned_codes(progress)
         ]
+    record = team_record(sum(1 for a in awards if a.correct), await store.team_record(team_id))
+    if record is not None:
+        out.append(Earned(team_id, TEAM, "Team", record, round_id, now))
     return tuple(out)

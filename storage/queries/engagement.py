@@ -187,6 +187,13 @@ class AchievementQueries(SqlStore):
         )
         return [_earned(r) for r in rows]
 
+    async def team_record(self, team_id: int) -> int:
+        rows = await self.db.fetch(
+            "SELECT code FROM achievements WHERE team_id = $1 AND user_id = '*' AND code LIKE 'record-correct-%'",
+            team_id,
+        )
+        return max((int(r["code"].rsplit("-", 1)[-1]) for r in rows), default=0)
+
     async def member_topic(
         self, team_id: int, topic: str, user_ids: Sequence[str]
     ) -> dict[str, tuple[int, int]]:

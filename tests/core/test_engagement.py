@@ -159,6 +159,7 @@ async def test_streak_and_perfect_week_awarded_at_reveal_and_recomputable(repo: 
     stored = {(e.user_id, e.code) for e in await repo.team_achievements(team.id)}
     assert ("ann", "streak-5") in stored and ("dee", "streak-5") not in stored
     assert ("ann", "perfect-week") in stored and ("dee", "perfect-week") not in stored
+    assert {code for user, code in stored if user == "*"} == {"record-correct-3", "record-correct-4"}
     # Deterministic: recomputed from the stored answers alone, the same set.
     assert replay(await repo.team_history(team.id)) == stored
     (stats,) = await h.command("stats", uid="ann", admin=False)

@@ -62,6 +62,10 @@ class AchievementStore(Protocol):
 
     async def round_achievements(self, round_id: int) -> list[Earned]: ...
 
+    async def team_record(self, team_id: int) -> int:
+        """The most right answers in one round of the team so far (0 before any record)."""
+        ...
+
     async def member_topic(
         self, team_id: int, topic: str, user_ids: Sequence[str]
     ) -> dict[str, tuple[int, int]]:

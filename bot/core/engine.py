@@ -183,11 +183,13 @@ class Engine:
         if event.action == "lookup":
             return [lookup_entry_reply(index_for(self.content), event.value)]
         if event.action.startswith("review-") and event.value.isdigit():
+            if not event.is_admin:
+                return [TextReply("Sorry — reviewing questions is for admins.")]
             return [await self._review_button(event, int(event.value), now)]
         return []
 
     async def _review_button(self, event: ButtonPressed, number: int, now: datetime) -> Card:
-        """The review list's buttons; the list is only ever shown privately to an admin."""
+        """The review list's buttons (shown privately to an admin; the presser's role is checked again)."""
         suggestions = self.commands.suggestions
         prefix = self.config.command_prefix
         if event.action == "review-approve":

@@ -103,6 +103,7 @@ class ButtonPressed:
     value: str
     at: datetime
     post: PostRef | None = None
+    is_admin: bool = False  # decided by the adapter from the platform's roles, as for commands
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,8 @@ async def test_review_is_for_admins_and_rejection_tells_the_author_why(sqlite_re
     assert isinstance(listing, TextReply) and QUESTION in listing.text
     assert [b.action for b in listing.buttons] == ["review-approve", "review-edit", "review-reject"]
     number = int(listing.buttons[0].value)
-    assert "reason" in text(await h.press("admin", "review-reject", str(number)))
+    assert "for admins" in text(await h.press("bob", "review-approve", str(number)))  # a forged press
+    assert "reason" in text(await h.press("admin", "review-reject", str(number), admin=True))
     assert "Say why" in text(await h.command(f"review reject {number}"))
     assert "rejected" in text(await h.command(f"review reject {number} the answer is Shared here"))
     dm = [c.card for c in h.adapter.of_kind("dm") if c.target == "ann"]
@@ -87,7 +88,7 @@ async def test_an_approved_question_joins_only_its_workspaces_rotation(sqlite_re
     # the other workspace's admin cannot see or approve it
     assert "No questions" in text(await h.command("review", channel=other))
     assert "no question" in text(await h.command(f"review approve {number}", channel=other))
-    assert "approved" in text(await h.press("admin", "review-approve", str(number)))
+    assert "approved" in text(await h.press("admin", "review-approve", str(number), admin=True))
     await h.run_until(MONDAY.replace(hour=14), step=timedelta(minutes=30))  # day 1: the shipped question
     await h.run_until(MONDAY.replace(hour=14) + timedelta(days=1), step=timedelta(minutes=30))
     posted = {(call.target, call.card.scenario_id) for call in h.adapter.calls

@@ -342,7 +342,7 @@ class DiscordAdapter:
         """Our buttons, from any message ever sent (app commands go through the CommandTree)."""
         if interaction.type is not discord.InteractionType.component:
             return
-        event = translate.button_event(interaction, self.clock.now())
+        event = translate.button_event(interaction, self.clock.now(), self.admin_role)
         if event is None:
             return
         await interaction.response.defer()  # acknowledge without changing the message

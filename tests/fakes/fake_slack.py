@@ -49,9 +49,12 @@ class Message:
     thread_ts: str | None = None
     reply_broadcast: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)  # a file shared into a thread
 
     def as_api(self, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
+        if self.files:
+            out["files"] = self.files
         if self.blocks:
             out["blocks"] = self.blocks
         if self.thread_ts:
@@ -702,6 +705,17 @@ class FakeSlack:
             upload.channel = str(channel_id) if channel_id else None
             upload.initial_comment = str(p.get("initial_comment") or "")
             upload.thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
+            if channel_id and upload.thread_ts:  # Slack shares the file as a message in the thread
+                shared = Message(
+                    self._next_ts(),
+                    str(channel_id),
+                    ws.bot_user_id,
+                    "",
+                    [],
+                    thread_ts=upload.thread_ts,
+                    files=[{"id": upload.file_id, "name": upload.filename}],
+                )
+                ws.messages.setdefault(str(channel_id), []).append(shared)  # fmt: skip
             out.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
         return {"files": out}
 

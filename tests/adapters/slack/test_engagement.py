@@ -49,3 +49,11 @@ async def test_reminder_with_a_group_ping_then_the_recap_with_its_chart(socket_w
     assert upload.content.startswith(b"\x89PNG") and upload.filename == "recap-2026-W49.png"
     await world.tick_at(FRIDAY.replace(hour=15))
     assert len(world.posts()) == 3 and len(fake.uploads) == 1  # one recap, one chart
+    # A restarted process (nothing remembered) posting the same recap again: found, and its chart too.
+    world.adapter.poster._keyed.clear()
+    team = await world.repo.get_team(world.channel())
+    assert team is not None
+    card = await world.engine.recaps.recap(team, "w:2026-W49")
+    key = f"recap-{await world.repo.installation_id()}-{team.id}-w:2026-W49"
+    again = await world.adapter.post_card(world.channel(), card, key)
+    assert again.message_id == recap.ts and len(world.posts()) == 3 and len(fake.uploads) == 1

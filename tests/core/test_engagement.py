@@ -11,9 +11,11 @@ import pytest
 
 from bot.core.achievements import replay
 from bot.core.engine import Engine, EngineConfig
+from bot.core.events import HomeOpened
 from bot.core.messages import (
     Card,
     FileCard,
+    HomeCard,
     RecapCard,
     ReminderCard,
     RevealCard,
@@ -164,6 +166,9 @@ async def test_streak_and_perfect_week_awarded_at_reveal_and_recomputable(repo: 
     assert replay(await repo.team_history(team.id)) == stored
     (stats,) = await h.command("stats", uid="ann", admin=False)
     assert isinstance(stats, StatsCard) and "🔥 5-round streak" in stats.achievements
+    await h.engine.handle(HomeOpened(h.user("ann"), h.clock.now()))
+    home = h.adapter.of_kind("home")[-1].card
+    assert isinstance(home, HomeCard) and "⭐ first perfect week" in home.stats.achievements
     (export,) = await h.command("export all")
     assert isinstance(export, FileCard)
     rows = {r[1]: r for r in csv.reader(io.StringIO(export.content))}

@@ -74,10 +74,7 @@ def render_text(card: Card) -> str:
             ]
             if card.top:
                 lines += ["This week:"] + [_row(r) for r in card.top]
-            if card.credit:
-                lines.append(f"💬 {card.credit}")
-            if card.achievements:
-                lines.append("🏅 " + " · ".join(card.achievements))
+            lines += _earned(card.credit, card.achievements)
         case LeaderboardCard():
             lines = _board(card)
         case TeamRankingCard():
@@ -99,8 +96,7 @@ def render_text(card: Card) -> str:
                 lines.append(f"Practice: {card.practice_correct}/{card.practice_answered} right")
             if card.course:
                 lines.append(card.course)
-            if card.achievements:
-                lines.append("🏅 " + " · ".join(card.achievements))
+            lines += _earned("", card.achievements)
         case LessonCard():
             lines = [
                 f"📘 Lesson {card.order}/{card.total}: {card.title}",
@@ -125,12 +121,17 @@ def render_text(card: Card) -> str:
             lines = [render_text(card.stats)]
             for board in card.boards:
                 lines += _board(board)
-        case ReminderCard():
-            lines = [reminder_text(card, card.ping)]
-        case RecapCard():
-            title, body = recap_lines(card, str)
-            lines = [title, *(_strip_marks(line) for line in body)]
-        case SeasonCard():
-            title, body = season_lines(card, str)
-            lines = [title, *body]
+        case ReminderCard() | RecapCard() | SeasonCard():
+            lines = _engagement(card)
     return "\n".join(line for line in lines + _buttons(card) if line != "")
+
+
+def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> list[str]:
+    if isinstance(card, ReminderCard):
+        return [reminder_text(card, card.ping)]
+    title, body = recap_lines(card, str) if isinstance(card, RecapCard) else season_lines(card, str)
+    return [title, *(_strip_marks(line) for line in body)]
+
+
+def _earned(credit: str, achievements: tuple[str, ...]) -> list[str]:
+    return ([f"💬 {credit}"] if credit else []) + (["🏅 " + " · ".join(achievements)] if achievements else [])

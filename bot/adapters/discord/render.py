@@ -172,7 +172,11 @@ def _stats_embed(card: StatsCard) -> discord.Embed:
 def render(card: Card, guild_id: int | None = None, footer_key: str = "") -> Rendered:
     """`guild_id` is set for cards sent by DM, so their buttons carry the server; `footer_key` marks a
     channel post with its idempotency key, so a retry can find it in the channel's history."""
-    rendered = _render(card, guild_id)
+    rendered = (
+        _engagement(card)
+        if isinstance(card, ReminderCard | RecapCard | SeasonCard)
+        else _render(card, guild_id)
+    )
     if footer_key and rendered.embeds:
         first = rendered.embeds[0]
         text = first.footer.text or ""
@@ -215,10 +219,7 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             ]
             if card.top:
                 fields.append(("This week", "\n".join(_leader_line(r) for r in card.top), False))
-            if card.achievements:
-                fields.append(("🏅 Achievements", "\n".join(card.achievements), False))
-            if card.credit:
-                fields.append(("💬 From the team", card.credit, False))
+            fields += _reveal_extras(card)
             if card.references:
                 fields.append(("Read more", "\n".join(card.references), False))
             embed = _embed(
@@ -264,6 +265,18 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
         case HomeCard():
             embeds = [_stats_embed(card.stats), *(_board_embed(b) for b in card.boards)]
             return Rendered(embeds=tuple(embeds[:EMBEDS]))
+    return Rendered(content="")  # pragma: no cover - every card type is matched above
+
+
+def _reveal_extras(card: RevealCard) -> list[tuple[str, str, bool]]:
+    """What this round earned, and whose question it was."""
+    extras = [("🏅 Achievements", "\n".join(card.achievements), False)] if card.achievements else []
+    return extras + ([("💬 From the team", card.credit, False)] if card.credit else [])
+
+
+def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> Rendered:
+    """The reminder (pinging only a configured role), the recap with its chart attached, the season post."""
+    match card:
         case ReminderCard():
             role = _ROLE.match(card.ping)
             ping = card.ping if role else ""
@@ -277,7 +290,5 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             embed = _embed(title, "\n".join(lines))
             embed.set_image(url=f"attachment://{card.chart_name}")
             return Rendered(embeds=(embed,), file=(card.chart_name, recap_png(card)))
-        case SeasonCard():
-            title, lines = season_lines(card, str)
-            return Rendered(embeds=(_embed(title, "\n".join(lines)),))
-    return Rendered(content="")  # pragma: no cover - every card type is matched above
+    title, lines = season_lines(card, str)
+    return Rendered(embeds=(_embed(title, "\n".join(lines)),))

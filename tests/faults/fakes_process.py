@@ -267,7 +267,9 @@ class World:
     def _slack_message(m: Message, bot_user: str) -> dict[str, Any]:
         return {
             "id": m.ts,
-            "key": slack_key(m.metadata),
+            # a file shared into a thread (the recap's chart) is keyed by its name and thread: twice is a duplicate
+            "key": slack_key(m.metadata)
+            or (f"file:{m.files[0].get('name')}@{m.thread_ts}" if m.files else ""),
             "parent": m.thread_ts if m.thread_ts and m.thread_ts != m.ts else None,
             "bot": m.user == bot_user,
             "reactions": {name: list(users) for name, users in m.reactions.items() if users},

@@ -69,3 +69,32 @@ async def test_reminder_pings_the_role_and_the_recap_carries_its_chart(
         assert len(bot_posts(bot, channel)) == count  # one recap, one reminder
     finally:
         await bot.adapter.stop()
+
+
+async def test_season_champions_post_on_discord(fake: FakeDiscord, db: Repository) -> None:
+    guild = fake.add_guild("Acme", channels=("aws-study",))
+    admin = fake.add_member(guild, "alice", admin=True)
+    ann = fake.add_member(guild, "ann")
+    channel = channel_of(guild, "aws-study")
+    bot = await start_bot(fake, db)
+    try:
+        (reply,) = await command(
+            bot, guild, admin, "setup", channel, time="09:30", tz="UTC", window="4h", recap="off"
+        )
+        assert text_of(reply).startswith("✅"), text_of(reply)
+        bot.clock.set(MONDAY.replace(hour=9, minute=30))
+        await bot.engine.tick()
+        (november,) = bot_posts(bot, channel)
+        await fake.react(channel, int(november["id"]), ann.id, EMOJI[next(iter(EMOJI))])
+        await bot.sink.wait_until(lambda: len(bot.sink.of(AnswerGiven)) == 1)
+        bot.clock.set(MONDAY.replace(hour=13, minute=31))
+        await bot.engine.tick()
+        december = MONDAY.replace(day=1, month=12)
+        for hour, minute in ((9, 30), (13, 31), (15, 0)):
+            bot.clock.set(december.replace(hour=hour, minute=minute))
+            await bot.engine.tick()
+        seasons = [m for m in bot_posts(bot, channel) if "season champions" in text_of(m)]
+        assert len(seasons) == 1 and "November 2026" in text_of(seasons[0])
+        assert seasons[0]["_allowed_mentions"]["parse"] == []
+    finally:
+        await bot.adapter.stop()

@@ -57,3 +57,22 @@ async def test_reminder_with_a_group_ping_then_the_recap_with_its_chart(socket_w
     key = f"recap-{await world.repo.installation_id()}-{team.id}-w:2026-W49"
     again = await world.adapter.post_card(world.channel(), card, key)
     assert again.message_id == recap.ts and len(world.posts()) == 3 and len(fake.uploads) == 1
+
+
+async def test_season_champions_on_the_first_working_day_of_december(socket_world: SlackWorld) -> None:
+    world, fake = socket_world, socket_world.fake
+    (reply,) = await fake.command(TEAM, "UADMIN", CHANNEL, "setup time 09:30 tz UTC window 4h recap off")
+    assert reply.text.startswith("✅"), reply.body
+    await world.tick_at(MONDAY.replace(hour=9, minute=30))  # Mon 30 Nov
+    (november,) = world.posts()
+    await fake.react(TEAM, "UANN", CHANNEL, november.ts, "cloud")
+    await fake.wait_until(lambda: len(world.ws().ephemerals) == 1)
+    await world.tick_at(MONDAY.replace(hour=13, minute=31))
+    december = MONDAY.replace(day=1, month=12)
+    await world.tick_at(december.replace(hour=9, minute=30))
+    await world.tick_at(december.replace(hour=13, minute=31))  # the first reveal of December
+    season = world.posts()[-1]
+    assert season.text.startswith("🏆 November 2026 season champions — #cloud-team")
+    assert season.metadata is not None and "season-" in str(season.metadata)
+    await world.tick_at(december.replace(hour=15))
+    assert len(world.posts()) == 3  # November's round, December's round, one season post

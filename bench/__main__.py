@@ -26,6 +26,7 @@ BENCHMARKS = [
     "memory",
     "lookup",
     "dashboard",
+    "recap",
 ]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 

@@ -103,11 +103,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.db is not None:
         parse_database_url(args.db)
     seed = settings.seed if args.seed is None else args.seed
-    return _demo(settings, args.days, seed, args.script, args.start, args.db)
+    images = Path(args.images) if args.images else None
+    return _demo(settings, args.days, seed, args.script, args.start, args.db, images)
 
 
 def _demo(
-    settings: Settings, days: int, seed: int, script: str | None, start: date | None, db: str | None
+    settings: Settings,
+    days: int,
+    seed: int,
+    script: str | None,
+    start: date | None,
+    db: str | None,
+    images: Path | None = None,
 ) -> int:
     from bot.demo import DEFAULT_START, run_demo
 
@@ -115,6 +122,7 @@ def _demo(
     if console is None:
         return 1
     content, adapter, read = console
+    adapter.images = images
     zone = _demo_timezone(settings)
     return asyncio.run(run_demo(content, adapter, read, days, seed, start or DEFAULT_START, db, zone))
 
@@ -349,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--script", help="answers, one per line (a, c, s or blank); - for stdin")
     demo.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2026-06-01)")
     demo.add_argument("--db", help="keep the demo's data in this DATABASE_URL (default: a temporary file)")
+    demo.add_argument("--images", help="save the weekly recap charts (PNG) in this folder")
     demo.set_defaults(func=cmd_demo)
 
     learn = sub.add_parser("learn", help="take the onboarding course in the terminal")

@@ -14,9 +14,11 @@ from storage.answer_batch import AnswerBatchMixin
 from storage.db import Database, ms
 from storage.queries.admin import AdminQueries, InstallationQueries
 from storage.queries.answers import AnswerQueries
+from storage.queries.engagement import AchievementQueries, TeamPostQueries
 from storage.queries.people import CourseQueries, PracticeQueries
 from storage.queries.rounds import RoundQueries
 from storage.queries.scores import ScoreQueries, rebuild_buckets
+from storage.queries.suggestions import SuggestionQueries
 from storage.queries.teams import TeamQueries
 from storage.reports import SqlReports
 
@@ -32,6 +34,9 @@ class SqlRepository(
     PracticeQueries,
     AdminQueries,
     InstallationQueries,
+    TeamPostQueries,
+    AchievementQueries,
+    SuggestionQueries,
     AnswerBatchMixin,  # record_answers: group commit (storage/answer_batch.py)
 ):
     """Repository over any Database; SqliteRepository and PostgresRepository only choose the driver."""

@@ -10,14 +10,16 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 from rich.panel import Panel
 
+from bot.adapters.recap_chart import recap_png
 from bot.adapters.text_render import render_text
 from bot.core.events import ChannelRef, PostRef, UserRef
-from bot.core.messages import Card, FileCard, RevealCard, ScenarioCard
+from bot.core.messages import Card, FileCard, RecapCard, RevealCard, ScenarioCard
 from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink
 from content.schema import Party
 
@@ -26,8 +28,16 @@ WORKSPACE = "local"
 
 
 class ConsoleAdapter:
-    def __init__(self, viewer: str = "you", out: TextIO | None = None, rich: bool | None = None) -> None:
+    def __init__(
+        self,
+        viewer: str = "you",
+        out: TextIO | None = None,
+        rich: bool | None = None,
+        images: Path | None = None,
+    ) -> None:
         self.viewer = viewer
+        self.images = images  # where recap charts are saved (None: not drawn)
+        self.saved: list[Path] = []
         stream = out or sys.stdout
         use_rich = stream.isatty() if rich is None else rich
         self.console = Console(file=stream, no_color=not use_rich, highlight=False, soft_wrap=not use_rich)
@@ -87,7 +97,19 @@ class ConsoleAdapter:
         post = PostRef(channel, self._new_id())
         self._posts[idempotency_key] = post
         self.show(card, f"#{channel.channel_id}")
+        if isinstance(card, RecapCard) and self.images is not None:
+            self.save_chart(card, channel)
         return post
+
+    def save_chart(self, card: RecapCard, channel: ChannelRef) -> Path:
+        """The console's way of "uploading" the recap chart: a PNG in the images folder, path printed."""
+        assert self.images is not None
+        self.images.mkdir(parents=True, exist_ok=True)
+        path = self.images / f"{channel.channel_id}-{card.chart_name}"
+        path.write_bytes(recap_png(card))
+        self.saved.append(path)
+        self.say(f"🖼  chart saved: {path}")
+        return path
 
     async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:
         if idempotency_key in self._posts:

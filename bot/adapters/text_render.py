@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.core.messages import (
     Card,
     FileCard,
@@ -11,8 +12,11 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -72,6 +76,7 @@ def render_text(card: Card) -> str:
             ]
             if card.top:
                 lines += ["This week:"] + [_row(r) for r in card.top]
+            lines += _earned(card.credit, card.achievements)
         case LeaderboardCard():
             lines = _board(card)
         case TeamRankingCard():
@@ -93,6 +98,7 @@ def render_text(card: Card) -> str:
                 lines.append(f"Practice: {card.practice_correct}/{card.practice_answered} right")
             if card.course:
                 lines.append(card.course)
+            lines += _earned("", card.achievements)
         case LessonCard():
             lines = [
                 f"📘 Lesson {card.order}/{card.total}: {card.title}",
@@ -117,4 +123,17 @@ def render_text(card: Card) -> str:
             lines = [render_text(card.stats)]
             for board in card.boards:
                 lines += _board(board)
+        case ReminderCard() | RecapCard() | SeasonCard():
+            lines = _engagement(card)
     return "\n".join(line for line in lines + _buttons(card) if line != "")
+
+
+def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> list[str]:
+    if isinstance(card, ReminderCard):
+        return [reminder_text(card, card.ping)]
+    title, body = recap_lines(card, str) if isinstance(card, RecapCard) else season_lines(card, str)
+    return [title, *(_strip_marks(line) for line in body)]
+
+
+def _earned(credit: str, achievements: tuple[str, ...]) -> list[str]:
+    return ([f"💬 {credit}"] if credit else []) + (["🏅 " + " · ".join(achievements)] if achievements else [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import datetime
 
 from bot.core.events import CommandIssued, Tenant, UserRef
@@ -15,7 +16,18 @@ from bot.core.ports import Repository
 from bot.core.schedule_math import local_date
 from content.loader import ContentBundle
 
-EXPORT_HEADER = ["person", "person_id", "team", "rounds_answered", "correct", "points", "period", "course"]
+EXPORT_HEADER = [
+    "person",
+    "person_id",
+    "team",
+    "rounds_answered",
+    "correct",
+    "points",
+    "period",
+    "course",
+    "achievements",  # codes earned in the workspace's teams, `;`-separated (streak-5;mastery:iam)
+    "questions_approved",  # the person's questions from the team in the rotation
+]
 
 
 def _course_status(progress: CourseProgress | None) -> str:
@@ -57,6 +69,16 @@ class AdminReports:
         roster = {p.user.user_id: p for p in await self.repo.course_roster(tenant)}
         # A period key for people with no team rows: the teams' own (the same for all unless zones differ).
         course_key = min(keys.values(), default=period_key(period, local_date(now, self.default_timezone)))
+        earned: dict[str, list[str]] = {}
+        for e in await self.repo.achievements_of(tenant, None):
+            earned.setdefault(e.user_id, []).append(e.code)
+        in_rotation = await self.repo.suggestions(tenant, "approved", 100_000)
+        approved = Counter(s.author.user_id for s in in_rotation)
+        authors = {s.author.user_id: s.author.name for s in in_rotation}
+
+        def extra(user_id: str) -> tuple[str, int]:
+            return ";".join(dict.fromkeys(earned.get(user_id, []))), approved.get(user_id, 0)
+
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT_HEADER)
@@ -66,12 +88,17 @@ class AdminReports:
                 continue
             exported.add(user_id)
             status = _course_status(roster.get(user_id))
-            writer.writerow(
-                [csv_cell(v) for v in (name, user_id, team_name, answered, correct, points, key, status)]
-            )
+            row = (name, user_id, team_name, answered, correct, points, key, status, *extra(user_id))
+            writer.writerow([csv_cell(v) for v in row])
         for user_id, course in roster.items():
             if user_id not in exported:  # took the course but has not answered a round in this period
-                row = (course.user.name, user_id, "", 0, 0, 0, course_key, _course_status(course))
+                exported.add(user_id)
+                status = _course_status(course)
+                row = (course.user.name, user_id, "", 0, 0, 0, course_key, status, *extra(user_id))
+                writer.writerow([csv_cell(v) for v in row])
+        for user_id, name in authors.items():
+            if user_id not in exported:  # wrote a question in the rotation, answered nothing this period
+                row = (name, user_id, "", 0, 0, 0, course_key, "", *extra(user_id))
                 writer.writerow([csv_cell(v) for v in row])
         await self.repo.add_audit(event.user, "export", period.value, now)
         stamp = now.strftime("%Y%m%d")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.achievements import title
 from bot.core.board_cache import BoardCache
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Tenant, UserRef
@@ -121,6 +122,11 @@ class Boards:
             practice_answered=practice[0],
             practice_correct=practice[1],
             course=course,
+            achievements=tuple(
+                dict.fromkeys(
+                    title(e.code) for e in await self.repo.achievements_of(user.tenant, user.user_id)
+                )
+            ),
         )
 
     async def home(self, user: UserRef, now: datetime) -> HomeCard:

@@ -22,6 +22,7 @@ from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
 from bot.core.ports.dashboard import DashboardLinks
 from bot.core.practice import Practice
+from bot.core.suggestions import Suggestions, parse_draft
 from bot.core.team_admin import TeamAdmin
 from content.loader import ContentBundle
 from content.lookup import index_for
@@ -68,6 +69,7 @@ class CommandRunner:
         onboarding: Onboarding,
         practice: Practice,
         prefix: str = "/responsibility",
+        suggestions: Suggestions | None = None,
     ) -> None:
         self.repo = repo
         self.content = content
@@ -79,6 +81,7 @@ class CommandRunner:
         self.prefix = prefix
         #: Set by the composition root when the dashboard runs (bot/dashboard); None in the console.
         self.dashboard: DashboardLinks | None = None
+        self.suggestions = suggestions or Suggestions(repo, {}, prefix)
 
     async def run(self, event: CommandIssued, now: datetime) -> list[Card]:
         try:
@@ -135,8 +138,43 @@ class CommandRunner:
                 return await self.reports.flags(user, clear, now)
             case c.Audit():
                 return await self.reports.audit(user.tenant)
+            case c.Suggest():
+                return await self.suggest(user, cmd, now)
+            case c.Review():
+                return await self.review(user, cmd, now)
             case c.Dashboard():
                 return await self.dashboard_link(user, now)
+
+    async def suggest(self, user: UserRef, cmd: c.Suggest, now: datetime) -> Card:
+        if cmd.answer is None or not cmd.link or "|" not in cmd.text:
+            return TextReply(
+                "Suggest a question for this workspace: "
+                f"`{self.prefix} suggest aws|customer|shared AWS-DOCS-LINK QUESTION | EXPLANATION` "
+                "(the question at least 20 characters, the explanation at least 40, the link on an AWS "
+                "documentation site). An admin reviews it before it joins the rotation."
+            )
+        reply, _ = await self.suggestions.submit(user, parse_draft(cmd.answer, cmd.link, cmd.text), now)
+        return reply
+
+    async def review(self, user: UserRef, cmd: c.Review, now: datetime) -> Card:
+        number = cmd.number or 0
+        if cmd.action != "list" and cmd.number is None:
+            return TextReply(
+                f"`review {cmd.action}` needs the question's number, e.g. `review {cmd.action} 12`."
+            )
+        if cmd.action == "approve":
+            return await self.suggestions.approve(user, number, now)
+        if cmd.action == "reject":
+            return await self.suggestions.reject(user, number, cmd.text, now)
+        if cmd.action == "edit":
+            answer, link, text = (cmd.text.split(maxsplit=2) + ["", "", ""])[:3]
+            if answer.lower() not in ("aws", "customer", "shared") or "|" not in text:
+                return TextReply(
+                    f"Edit with `{self.prefix} review edit {number} aws|customer|shared LINK QUESTION | "
+                    "EXPLANATION`."
+                )
+            return await self.suggestions.edit(user, number, parse_draft(answer.lower(), link, text), now)
+        return await self.suggestions.review_list(user.tenant)
 
     async def dashboard_link(self, user: UserRef, now: datetime) -> Card:
         if self.dashboard is None:

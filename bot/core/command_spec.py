@@ -27,6 +27,8 @@ class Kind(StrEnum):
     MENTION = "mention"  # a person: <@U123>, <@!123> or @name
     SCENARIO = "scenario"  # a scenario id
     FLAG = "flag"  # present or not; written as the option's own name (`forget-me confirm`)
+    SCHEDULE = "schedule"  # auto | off | DAY HH:MM (two words, or one quoted)
+    PING = "ping"  # a group or role to mention: <!subteam^ID>, <@&ID>, role:Name, @handle, or off
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,8 @@ _PLACEHOLDERS = {
     Kind.WINDOW: "4h|90m|until HH:MM",
     Kind.MENTION: "@person",
     Kind.SCENARIO: "SCENARIO-ID",
+    Kind.SCHEDULE: "auto|off|fri 16:00",
+    Kind.PING: "@group|role:Name|off",
 }
 
 

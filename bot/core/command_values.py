@@ -91,6 +91,37 @@ def parse_window(value: str) -> int:
     return minutes
 
 
+def parse_duration(value: str, what: str, shortest: int, longest: int) -> int:
+    """`30m`, `2h`, `1h30m` → minutes within [shortest, longest]."""
+    match = _DURATION.match(value.lower())
+    if not value or not match or not (match.group(1) or match.group(2)):
+        raise ValueError(f"{what} {quote(value)} is not a duration; use e.g. 30m or 2h")
+    minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    if not shortest <= minutes <= longest:
+        raise ValueError(f"{what} must be between {shortest}m and {longest // 60}h")
+    return minutes
+
+
+#: A group or role to ping, as the platforms write them: Slack `<!subteam^S123|@team>`, Discord `<@&123>`,
+#: or `role:Name` / `@handle` (resolved by the adapter). Never @here, @everyone or <!channel>.
+_PING = re.compile(
+    r"^(<!subteam\^[A-Z0-9]{2,20}(\|@?[\w.-]{1,80})?>|<@&\d{5,20}>|role:[\w .-]{1,80}|@[\w.-]{1,80})$"
+)
+_BROADCAST = frozenset({"@here", "@channel", "@everyone"})
+
+
+def parse_ping(value: str) -> str:
+    """The group or role a reminder pings, checked so untrusted text can never become a mass mention."""
+    text = value.strip()
+    if text.lower() in ("off", "none"):
+        return ""
+    if text.lower() in _BROADCAST or not _PING.match(text):
+        raise ValueError(
+            f"ping {quote(text)}: name a group or role (@group, role:Name), or `off`; never @here/@channel"
+        )
+    return text
+
+
 def _zone(value: str) -> str:
     zone(value)  # raises ValueError naming the zone
     return value
@@ -126,6 +157,7 @@ _CONVERT: dict[Kind, Callable[[Option, str], Any]] = {
     Kind.DAYS: lambda _o, v: parse_days(v),
     Kind.MENTION: lambda _o, v: _mention(v),
     Kind.SCENARIO: lambda _o, v: _scenario(v),
+    Kind.PING: lambda _o, v: parse_ping(v),
 }
 
 
@@ -155,9 +187,21 @@ class _Reader:
         try:
             if option.kind is Kind.WINDOW:
                 return self._window(option, word)
+            if option.kind is Kind.SCHEDULE:
+                return self._schedule(option, word)
             return _CONVERT[option.kind](option, word)
         except ValueError as exc:
             raise self.fail(str(exc)) from None
+
+    def _schedule(self, option: Option, word: str) -> str:
+        """`auto`, `off`, `fri 16:00` (two words) or `"fri 16:00"` (one quoted word, from Discord)."""
+        if word.lower() in ("auto", "off"):
+            return word.lower()
+        parts = word.split()
+        if len(parts) == 1 and self.at < len(self.words):
+            parts.append(self.words[self.at])
+            self.at += 1
+        return _schedule_value(option, parts)
 
     def _window(self, option: Option, word: str) -> Window:
         if word.lower() != "until":
@@ -166,6 +210,16 @@ class _Reader:
             raise self.fail("`window until` needs a time, e.g. window until 13:00")
         self.at += 1
         return Window(until=parse_time(self.words[self.at - 1], "window until"))
+
+
+def _schedule_value(option: Option, words: list[str]) -> str:
+    day = words[0].lower()
+    if day[:3] not in WEEKDAYS or len(words) != 2:
+        raise ValueError(
+            f"{option.name} {quote(' '.join(words))}: use auto, off or a day and time like fri 16:00"
+        )
+    at = parse_time(words[1], option.name)
+    return f"{day[:3]} {at:%H:%M}"
 
 
 def read_args(spec: CommandSpec, words: list[str]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import time
 from typing import Any
 
 from bot.core.command_spec import Choice, CommandSpec, Kind, Option, UsageError, names_of
-from bot.core.command_values import Window, quote, read_args, split_words
+from bot.core.command_values import Window, parse_duration, quote, read_args, split_words
 from bot.core.leaderboard import Period
 from bot.core.model import AnswerMode, Difficulty
 
@@ -75,6 +75,10 @@ class Setup:
     receipts: bool | None = None
     announce_course: bool | None = None
     difficulty: Difficulty | None = None
+    reminder_minutes: int | None = None  # 0 = off
+    ping: str | None = None  # "" = nobody
+    recap: str | None = None  # auto | off | "fri 16:00"
+    season: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,26 @@ class Dashboard:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Suggest:
+    answer: str | None = None  # aws | customer | shared; None: show how (or the platform's form)
+    link: str = ""
+    text: str = ""  # PROMPT… | EXPLANATION…
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    action: str = "list"  # list | approve | edit | reject
+    number: int | None = None
+    text: str = ""
+
+
+def _build_review(v: Mapping[str, Any]) -> Review:
+    action = v.get("action", "list")
+    raw = str(v.get("number", "")).lstrip("#")  # not a number: the runner says what is needed
+    return Review(action, int(raw) if raw.isdigit() else None, str(v.get("text", "")))
+
+
 Command = (
     Help
     | Quiz
@@ -135,6 +159,8 @@ Command = (
     | Flags
     | Audit
     | Dashboard
+    | Suggest
+    | Review
 )
 
 
@@ -151,7 +177,16 @@ def _build_setup(v: Mapping[str, Any]) -> Setup:
         receipts=v.get("receipts"),
         announce_course=v.get("course-announce"),
         difficulty=Difficulty(v["difficulty"]) if "difficulty" in v else None,
+        reminder_minutes=_reminder(v["reminder"]) if "reminder" in v else None,
+        ping=v.get("ping"),
+        recap=v.get("recap"),
+        season=v.get("season"),
     )
+
+
+def _reminder(value: str) -> int:
+    """`off` → 0, else a lead time before the close between 5 minutes and 12 hours."""
+    return 0 if value.lower() == "off" else parse_duration(value, "reminder", 5, 12 * 60)
 
 
 def _build_flag(v: Mapping[str, Any]) -> Flag:
@@ -166,6 +201,7 @@ def _board(v: Mapping[str, Any]) -> Period | None:
     return None if chosen == "teams" else Period(chosen)
 
 
+_REMINDERS = tuple(Choice(v, v) for v in ("off", "15m", "30m", "60m", "2h", "4h"))
 _PERIODS = (Choice("week", "This week"), Choice("month", "This month"), Choice("all", "All time"))
 
 #: Every `/responsibility` command, in the order `help` lists them.
@@ -212,7 +248,12 @@ TABLE: tuple[CommandSpec, ...] = (
                  Option("course-announce", Kind.ON_OFF,
                         "A line in this channel when someone completes the onboarding course"),
                  Option("difficulty", Kind.CHOICE, "Which question levels the daily post uses",
-                        (Choice("mixed", "Mixed (default)"), Choice("easy", "Easy"), Choice("hard", "Hard")))),
+                        (Choice("mixed", "Mixed (default)"), Choice("easy", "Easy"), Choice("hard", "Hard"))),
+                 Option("reminder", Kind.CHOICE, "A reminder before the close (default 60m)", _REMINDERS),
+                 Option("ping", Kind.PING, "Who the reminder pings: @group or role:Name (default: nobody)"),
+                 Option("recap", Kind.SCHEDULE, "Weekly recap: auto (after the week's last reveal), off, or "
+                        "a day and time like fri 16:00"),
+                 Option("season", Kind.ON_OFF, "The season champions post on the first working day of a month")),
                 keyed=True, admin=True, example="setup time 09:30 tz Europe/Berlin"),
     CommandSpec("pause", "stop the daily post", lambda v: Pause(), admin=True),
     CommandSpec("resume", "restart the daily post", lambda v: Resume(), admin=True),
@@ -229,6 +270,22 @@ TABLE: tuple[CommandSpec, ...] = (
     CommandSpec("audit", "the log of admin actions", lambda v: Audit(), admin=True),
     CommandSpec("dashboard", "a private link to the training dashboard (valid 15 minutes, works once)",
                 lambda v: Dashboard(), admin=True),
+    CommandSpec("suggest", "suggest a question for this workspace (an admin reviews it)",
+                lambda v: Suggest(v.get("answer"), v.get("link", ""), v.get("text", "")),
+                (Option("answer", Kind.CHOICE, "Who is responsible",
+                        (Choice("aws", "AWS"), Choice("customer", "Customer"), Choice("shared", "Shared"))),
+                 Option("link", Kind.WORD, "An AWS documentation link", placeholder="https://docs.aws.amazon.com/…"),
+                 Option("text", Kind.TEXT, "The question, then | and the explanation",
+                        placeholder="QUESTION | EXPLANATION")),
+                example="suggest customer https://docs.aws.amazon.com/… Who patches…? | Because…"),
+    CommandSpec("review", "questions from the team waiting for review", _build_review,
+                (Option("action", Kind.CHOICE, "What to do (default: list them)",
+                        (Choice("list", "List"), Choice("approve", "Approve"), Choice("edit", "Edit"),
+                         Choice("reject", "Reject"))),
+                 Option("number", Kind.WORD, "The question's number", placeholder="N"),
+                 Option("text", Kind.TEXT, "reject: the reason; edit: ANSWER LINK QUESTION | EXPLANATION",
+                        placeholder="TEXT")),
+                admin=True, example="review reject 12 the answer is Shared"),
 )  # fmt: skip
 
 _BY_NAME = names_of(TABLE)

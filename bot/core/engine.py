@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from bot.core.admin_reports import AdminReports
@@ -20,6 +21,7 @@ from bot.core.events import (
     ButtonPressed,
     CommandIssued,
     Event,
+    FormSubmitted,
     HomeOpened,
     MemberJoined,
 )
@@ -30,8 +32,11 @@ from bot.core.ports import CrashHook, PlatformAdapter, Repository, no_crash
 from bot.core.ports.dashboard import DashboardLinks
 from bot.core.posting import PostingService
 from bot.core.practice import Practice
+from bot.core.recap import RecapService
+from bot.core.reminders import ReminderService
 from bot.core.reveal import RevealService
 from bot.core.rounds import RoundDeps, TickReport
+from bot.core.suggestions import SUGGEST_FORM, Suggestions
 from bot.core.team_admin import TeamAdmin
 from bot.core.telemetry import NullTelemetry, Telemetry
 from content.loader import ContentBundle
@@ -76,7 +81,9 @@ class Engine:
         deps = RoundDeps(repo, content, clock, self.adapters, self.telemetry, crash)
         self.posting = PostingService(deps, cfg.seed, cfg.flag_threshold)
         self.answers = AnswerService(deps)
-        self.reveal = RevealService(deps)
+        self.recaps = RecapService(deps)
+        self.reveal = RevealService(deps, self.recaps.schedule_after_reveal)
+        self.reminders = ReminderService(deps)
         self.onboarding = Onboarding(repo, content, self.adapters, cfg.default_timezone, cfg.onboarding)
         self.practice = Practice(repo, content, cfg.seed)
         self.boards = Boards(repo, self.onboarding, clock)
@@ -99,6 +106,7 @@ class Engine:
             self.onboarding,
             self.practice,
             cfg.command_prefix,
+            Suggestions(repo, self.adapters, cfg.command_prefix),
         )
 
     def attach_dashboard(self, links: DashboardLinks) -> None:
@@ -121,7 +129,7 @@ class Engine:
                 type(event).__name__,
                 extra={"tenant": getattr(user, "workspace_id", None), "event": type(event).__name__},
             )
-            return [SORRY] if isinstance(event, CommandIssued | ButtonPressed) else []
+            return [SORRY] if isinstance(event, CommandIssued | ButtonPressed | FormSubmitted) else []
 
     async def _dispatch(self, event: Event) -> Sequence[Card]:
         now = self.clock.now()
@@ -143,6 +151,10 @@ class Engine:
                 return []
             case ButtonPressed():
                 return await self._button(event)
+            case FormSubmitted():
+                if event.form != SUGGEST_FORM:
+                    return []
+                return [await self.commands.suggestions.submit_form(event.user, dict(event.fields), now)]
             case HomeOpened():
                 adapter = self.adapters.get(event.user.platform)
                 if adapter is not None:
@@ -176,7 +188,25 @@ class Engine:
             return [await self.commands.forget(event.user, confirmed=True)]
         if event.action == "lookup":
             return [lookup_entry_reply(index_for(self.content), event.value)]
+        if event.action.startswith("review-") and event.value.isdigit():
+            if not event.is_admin:
+                return [TextReply("Sorry — reviewing questions is for admins.")]
+            return [await self._review_button(event, int(event.value), now)]
         return []
+
+    async def _review_button(self, event: ButtonPressed, number: int, now: datetime) -> Card:
+        """The review list's buttons (shown privately to an admin; the presser's role is checked again)."""
+        suggestions = self.commands.suggestions
+        prefix = self.config.command_prefix
+        if event.action == "review-approve":
+            return await suggestions.approve(event.user, number, now)
+        if event.action == "review-reject":
+            return TextReply(
+                f"Reject with the reason the author will see: `{prefix} review reject {number} REASON`"
+            )
+        return TextReply(
+            f"Edit with `{prefix} review edit {number} aws|customer|shared LINK QUESTION | EXPLANATION`, then approve."
+        )
 
     async def tick(self) -> TickReport:
         """One pass of the scheduler over all due work. Safe to run from several instances at once."""
@@ -185,7 +215,9 @@ class Engine:
         recovered = await _isolated("recover", self.posting.recover_claims(now), 0)
         revealed = await _isolated("reveal", self.reveal.reveal_due(now), 0)
         lessons = await _isolated("lessons", self.onboarding.send_due(now), 0)
-        return TickReport(posted, skipped, recovered, revealed, lessons)
+        reminded = await _isolated("remind", self.reminders.remind_due(now), 0)
+        team_posts = await _isolated("team-posts", self.recaps.post_due(now), 0)
+        return TickReport(posted, skipped, recovered, revealed, lessons, reminded, team_posts)
 
 
 async def _isolated(phase: str, work: Awaitable[T], default: T) -> T:

@@ -103,6 +103,7 @@ class ButtonPressed:
     value: str
     at: datetime
     post: PostRef | None = None
+    is_admin: bool = False  # decided by the adapter from the platform's roles, as for commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,4 +114,17 @@ class HomeOpened:
     at: datetime
 
 
-Event = AnswerGiven | AnswerWithdrawn | MemberJoined | CommandIssued | ButtonPressed | HomeOpened
+@dataclass(frozen=True, slots=True)
+class FormSubmitted:
+    """A form filled in (a Slack modal, a Discord modal): `form` names it, `fields` are (name, text) pairs as
+    typed — untrusted text, checked by the core."""
+
+    user: UserRef
+    form: str
+    fields: tuple[tuple[str, str], ...]
+    at: datetime
+
+
+Event = (
+    AnswerGiven | AnswerWithdrawn | MemberJoined | CommandIssued | ButtonPressed | HomeOpened | FormSubmitted
+)

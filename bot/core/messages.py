@@ -63,6 +63,20 @@ class TextReply:
     title: str = ""
     buttons: tuple[Button, ...] = ()
     outcome: Outcome | None = None
+    #: For a form's reply: (field, what is wrong) — shown next to the fields, the form stays open.
+    field_errors: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a form the platforms show as a modal (Slack views.open, Discord modal)."""
+
+    name: str
+    label: str
+    placeholder: str = ""
+    multiline: bool = False
+    min_length: int = 0
+    max_length: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,8 @@ class RevealCard:
     total: int
     top: tuple[LeaderRow, ...] = ()
     buttons: tuple[Button, ...] = ()
+    achievements: tuple[str, ...] = ()  # "Ann: 🔥 5-round streak" lines earned in this round
+    credit: str = ""  # "suggested by Ann" for a question from the team
     level: int = 0  # the scenario's difficulty, 1–3 (0: not known)
 
 
@@ -157,6 +173,7 @@ class StatsCard:
     practice_answered: int = 0
     practice_correct: int = 0
     course: str = ""
+    achievements: tuple[str, ...] = ()  # titles of what the person has earned
 
     @property
     def accuracy(self) -> float:
@@ -213,6 +230,67 @@ class HomeCard:
     stats: StatsCard
     boards: tuple[LeaderboardCard, ...] = field(default_factory=tuple)
     course: str = ""
+    achievements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderCard:
+    """The nudge before the close, in the round's thread: the count so far. `ping` is the group or role an
+    admin configured (as the platform writes its mention); empty means nobody is pinged."""
+
+    round_id: int
+    answered: int
+    active: int
+    minutes_left: int
+    ping: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicAccuracy:
+    topic: str
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RecapCard:
+    """A team's week. The chart (accuracy by topic, participation trend) is drawn by the adapter from
+    `topics` and `trend` (bot/adapters/recap_chart.py) and uploaded the platform's way."""
+
+    team_name: str
+    week: str  # "2026-W48"
+    top: tuple[LeaderRow, ...]
+    most_improved: str  # "Ann (+40 points of accuracy)" or ""
+    topics: tuple[TopicAccuracy, ...]
+    participation: float
+    trend: tuple[tuple[str, float], ...]  # (week label, participation), oldest first, up to 8 weeks
+    most_missed: str  # the prompt of the week's most-missed question, or ""
+    lesson: str  # its one-line lesson
+    rank: int  # the team's rank among the workspace's teams this week (0 = unranked)
+    teams: int
+    achievements: tuple[str, ...] = ()
+    rounds: int = 0
+    answers: int = 0
+
+    @property
+    def chart_name(self) -> str:
+        return f"recap-{self.week}.png"
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonCard:
+    """The month's champions, posted on the first working day of the next month."""
+
+    team_name: str
+    season: str  # "November 2026"
+    top: tuple[LeaderRow, ...]
+    accuracy: float
+    rounds: int
+    best_streak: tuple[str, int] | None  # (name, rounds)
 
 
 Card = (
@@ -227,4 +305,7 @@ Card = (
     | LookupCard
     | FileCard
     | HomeCard
+    | ReminderCard
+    | RecapCard
+    | SeasonCard
 )

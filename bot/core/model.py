@@ -45,6 +45,10 @@ class TeamSettings:
     receipts: bool = True
     announce_course: bool = False  # a line in the channel when someone completes the course
     difficulty: Difficulty = Difficulty.MIXED
+    reminder_minutes: int | None = 60  # a nudge this long before the close; None = off
+    ping: str = ""  # who the reminder pings (a group/role mention as the platform writes it); "" = nobody
+    recap: str = "auto"  # weekly recap: auto (after the week's last reveal) | off | "fri 16:00"
+    season: bool = True  # the "season champions" post on the first working day of a month
 
     def describe(self) -> str:
         days = ",".join(WEEKDAYS[d] for d in sorted(self.days))
@@ -56,6 +60,12 @@ class TeamSettings:
         extras = "" if self.receipts else ", no receipts"
         extras += ", course completions announced" if self.announce_course else ""
         extras += f", {self.difficulty.value} questions" if self.difficulty is not Difficulty.MIXED else ""
+        extras += f", reminder {self.reminder_minutes}m before the close" if self.reminder_minutes else ""
+        extras += ", no reminder" if not self.reminder_minutes else ""
+        extras += f" pinging {self.ping}" if self.ping and self.reminder_minutes else ""
+        extras += ", no weekly recap" if self.recap == "off" else ""
+        extras += f", recap {self.recap}" if self.recap not in ("auto", "off") else ""
+        extras += ", no season post" if not self.season else ""
         return (
             f"posts at {self.post_time:%H:%M} {self.timezone} on {days}, answers {window}, "
             f"mode {self.mode.value}{extras}"
@@ -125,6 +135,48 @@ class RoundResult:
     awards: tuple[Award, ...]
     reconciled: tuple[StoredAnswer, ...]
     revealed_at: datetime
+    achievements: tuple[Earned, ...] = ()  # written in the same transaction (bot/core/achievements.py)
+    local_date: date | None = None  # the round's local date (achievements are dated by it)
+
+
+@dataclass(frozen=True, slots=True)
+class Earned:
+    """An achievement a person earned in a team: `code` is stable (streak-5, mastery:iam, perfect-week)."""
+
+    team_id: int
+    user_id: str
+    display_name: str
+    code: str
+    round_id: int | None
+    awarded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPost:
+    """A once-per-period post of a team (reminder, weekly recap, season): claimed in storage like a round,
+    so instances and restarts never post it twice. state: due | claimed | posted."""
+
+    team_id: int
+    kind: str
+    period: str
+    state: str
+    due_at: datetime
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A question a member suggested for their workspace. state: pending | approved | rejected."""
+
+    id: int
+    author: UserRef
+    prompt: str
+    answer: Party
+    explanation: str
+    link: str
+    state: str
+    created_at: datetime
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

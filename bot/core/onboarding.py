@@ -13,7 +13,7 @@ from datetime import datetime, time
 
 from bot.core.events import MemberJoined, UserRef
 from bot.core.messages import Button, Card, LessonCard, TextReply
-from bot.core.model import CourseProgress, TeamSettings
+from bot.core.model import CourseProgress, Earned, TeamSettings
 from bot.core.ports import PlatformAdapter, Repository
 from bot.core.schedule_math import following_post, local_date, zone
 from content.loader import ContentBundle
@@ -181,7 +181,12 @@ class Onboarding:
             f"with {progress.correct} of {total} check questions right first time.\n"
             "Keep it fresh with `/responsibility quiz`, and look things up with `/responsibility lookup`."
         )
-        for team in await self.repo.teams_of(user.tenant) if announce else []:
+        teams = await self.repo.teams_of(user.tenant) if announce else []
+        done = progress.completed_at
+        if teams and done is not None:  # the `course` achievement, in each of the workspace's teams
+            earned = [Earned(t.id, user.user_id, user.name, "course", None, done) for t in teams]
+            await self.repo.add_achievements(earned, done.date())
+        for team in teams:
             adapter = self.adapters.get(team.channel.platform)
             if adapter is None or not team.settings.announce_course:
                 continue

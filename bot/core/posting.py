@@ -15,6 +15,7 @@ from bot.core.ports import PostRefused
 from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RoundDeps, bounded, post_key
 from bot.core.schedule_math import close_at, following_post, local_date
 from bot.core.selection import choose_scenario
+from bot.core.suggestions import find_scenario, team_scenarios
 from content.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -105,15 +106,12 @@ class PostingService:
         stats = await self.deps.repo.team_topic_accuracy(team.id)
         flags = await self.deps.repo.open_flags(team.channel.tenant)
         withheld = [f.scenario_id for f in flags if f.count >= self.flag_threshold]
+        pool = self.deps.content.scenarios
+        own = await team_scenarios(self.deps.repo, team.channel.tenant)  # this workspace's questions only
+        if own:
+            pool = {**pool, **own}
         return choose_scenario(
-            self.deps.content.scenarios,
-            history,
-            stats,
-            withheld,
-            self.seed,
-            team.id,
-            day,
-            team.settings.difficulty,
+            pool, history, stats, withheld, self.seed, team.id, day, team.settings.difficulty
         )
 
     def scenario_card(self, team: Team, rnd: Round, scenario: Scenario) -> ScenarioCard:
@@ -182,7 +180,13 @@ class PostingService:
                 continue
             rnd = fresh
             team = await self.deps.repo.get_team_by_id(rnd.team_id)
-            scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+            scenario = (
+                await find_scenario(
+                    self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+                )
+                if team
+                else None
+            )
             if team is None or scenario is None:
                 await self.deps.repo.set_round_state(rnd.id, RoundState.CLAIMED, RoundState.SKIPPED, None)
                 continue
@@ -217,7 +221,9 @@ class PostingService:
         if now >= rnd.closes_at or not await self.deps.repo.take_lease(rnd.id, now, now + LEASE):
             return PostNow("busy", rnd)  # another worker is posting it right now
         fresh = await self.deps.repo.get_round(rnd.id)
-        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+        )
         if fresh is None or fresh.state is not RoundState.CLAIMED or scenario is None:
             return PostNow("already", fresh)
         return await self._outcome(rnd.id, await self.publish(team, fresh, scenario))

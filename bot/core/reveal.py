@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 
+from bot.core.achievements import announce, earned_at_reveal
 from bot.core.events import PostRef, UserRef
 from bot.core.leaderboard import Period, leader_rows, period_key, period_keys
 from bot.core.messages import OPTIONS, Button, RevealCard
@@ -16,16 +17,26 @@ from bot.core.model import Round, RoundResult, RoundState, StoredAnswer, Team
 from bot.core.ports import CollectedAnswer
 from bot.core.rounds import BATCH, LEASE, MAX_BATCHES, RECONCILE_GRACE, RoundDeps, bounded, post_key
 from bot.core.scoring import score_round
+from bot.core.suggestions import credit, find_scenario
 from content.schema import Party
 
 log = logging.getLogger(__name__)
 
 
+#: What runs once a round is scored, before its reveal is posted (the recap service schedules its posts).
+AfterReveal = Callable[[Team, Round, datetime], Awaitable[None]]
+
+
+async def _nothing(_team: Team, _rnd: Round, _now: datetime) -> None:
+    return None
+
+
 class RevealService:
-    def __init__(self, deps: RoundDeps) -> None:
+    def __init__(self, deps: RoundDeps, after_reveal: AfterReveal = _nothing) -> None:
         self.deps = deps
         #: Told the team id whenever a round's scores were written (the boards drop what they cached).
         self.on_scored: Callable[[int], None] = lambda team_id: None
+        self.after_reveal = after_reveal
 
     async def reveal_due(self, now: datetime) -> int:
         outcomes: list[bool] = []
@@ -71,7 +82,9 @@ class RevealService:
         return await self.post_reveal(team, rnd)
 
     async def score(self, team: Team, rnd: Round, now: datetime) -> bool:
-        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+        )
         topic = scenario.topic if scenario else "unknown"
         answer = scenario.answer if scenario else None
         tenant = team.channel
@@ -93,6 +106,7 @@ class RevealService:
             previous = await self.deps.repo.previous_round(team.id, rnd.local_date)
             streaks = await self.deps.repo.streaks(team.id, [a.user.user_id for a in every])
             awards = score_round(every, answer, previous.id if previous else None, streaks)
+        earned = await earned_at_reveal(self.deps.repo, team.id, rnd.id, rnd.local_date, topic, awards, now)
         result = RoundResult(
             round_id=rnd.id,
             team_id=team.id,
@@ -101,6 +115,8 @@ class RevealService:
             awards=tuple(awards),
             reconciled=tuple(reconciled),
             revealed_at=now,
+            achievements=earned,
+            local_date=rnd.local_date,
         )
         done = await self.deps.repo.finish_round(result)
         self.on_scored(team.id)  # even if another instance scored it first: the numbers changed either way
@@ -113,7 +129,9 @@ class RevealService:
         return done
 
     async def reveal_card(self, team: Team, rnd: Round) -> RevealCard | None:
-        scenario = self.deps.content.scenarios.get(rnd.scenario_id)
+        scenario = await find_scenario(
+            self.deps.repo, self.deps.content.scenarios, team.channel.tenant, rnd.scenario_id
+        )
         if scenario is None:
             return None
         answers = await self.deps.repo.answers_for_round(
@@ -135,9 +153,14 @@ class RevealService:
             top=top,
             buttons=(Button("Flag as wrong or unclear", "flag", scenario.id),),
             level=scenario.difficulty,
+            credit=await credit(self.deps.repo, team.channel.tenant, scenario.id),
+            achievements=announce(
+                (e.display_name, e.code) for e in await self.deps.repo.round_achievements(rnd.id)
+            ),
         )
 
     async def post_reveal(self, team: Team, rnd: Round) -> bool:
+        await self.after_reveal(team, rnd, self.deps.clock.now())
         card = await self.reveal_card(team, rnd)
         if card is None or rnd.message_id is None:
             await self.deps.repo.mark_reveal_posted(rnd.id, "-")

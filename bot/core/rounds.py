@@ -47,6 +47,8 @@ class TickReport:
     recovered: int = 0
     revealed: int = 0
     lessons: int = 0
+    reminded: int = 0
+    team_posts: int = 0  # weekly recaps and season posts
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,9 +53,14 @@ class TeamAdmin:
                 "receipts": cmd.receipts,
                 "announce_course": cmd.announce_course,
                 "difficulty": cmd.difficulty,
+                "ping": cmd.ping,
+                "recap": cmd.recap,
+                "season": cmd.season,
             }.items()
             if v is not None
         }
+        if cmd.reminder_minutes is not None:
+            changes["reminder_minutes"] = cmd.reminder_minutes or None
         if cmd.close_time is not None:
             changes.update(close_time=cmd.close_time, window_minutes=None)
         elif cmd.window_minutes is not None:

@@ -66,12 +66,12 @@ class AdminQueries(SqlStore):
                 f"(SELECT r.id FROM rounds r WHERE r.team_id IN ({tenant_teams}))",
                 *args,
             )
-            for table in ("member_scores", "member_streaks", "member_topics"):
+            for table in ("member_scores", "member_streaks", "member_topics", "achievements"):
                 removed += await tx.execute(
                     f"DELETE FROM {table} WHERE user_id = $3 AND team_id IN ({tenant_teams})",
                     *args,
                 )
-            for table in ("course_progress", "practice", "flags"):
+            for table in ("course_progress", "practice", "flags", "suggestions"):
                 removed += await tx.execute(
                     f"DELETE FROM {table} WHERE platform = $1 AND workspace_id = $2 AND user_id = $3",
                     *args,

@@ -11,6 +11,7 @@ from bot.faults import crashpoint
 from content.schema import Party
 from storage.db import from_ms, ms
 from storage.queries.base import SqlStore
+from storage.queries.engagement import insert_achievements
 from storage.queries.scoring import award, count_round
 
 _RECORD_ANSWER = (
@@ -116,6 +117,10 @@ class AnswerQueries(SqlStore):
                         (a.round_id, a.user.user_id, a.user.name, a.choice.value, ms(a.answered_at))
                         for a in result.reconciled
                     ],
+                )
+            if result.achievements:
+                await insert_achievements(
+                    tx, result.achievements, result.local_date or result.revealed_at.date()
                 )
             if not awards:
                 await count_round(tx, result, 0, 0)

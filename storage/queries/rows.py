@@ -20,7 +20,8 @@ from storage.db import Row, from_ms, from_ms_or_none, ms
 
 TEAM_COLUMNS = (
     "id, platform, workspace_id, channel_id, name, timezone, post_time, days, window_minutes, close_time, "
-    "mode, receipts, paused, next_post_date, next_post_at, announce_course, difficulty"
+    "mode, receipts, paused, next_post_date, next_post_at, announce_course, difficulty, reminder_minutes, ping, "
+    "recap, season"
 )
 ROUND_COLUMNS = "id, team_id, local_date, scenario_id, state, closes_at, message_id, posted_at, lease_until, reveal_message_id"
 RANK_ORDER = "points DESC, acc_bp DESC, first_answer_at ASC, user_id ASC"
@@ -42,6 +43,10 @@ def to_team(row: Row) -> Team:
             receipts=bool(row["receipts"]),
             announce_course=bool(row["announce_course"]),
             difficulty=Difficulty(row["difficulty"]),
+            reminder_minutes=int(row["reminder_minutes"]) or None,
+            ping=row["ping"],
+            recap=row["recap"],
+            season=bool(row["season"]),
         ),
         paused=bool(row["paused"]),
         next_post_date=date.fromisoformat(row["next_post_date"]) if row["next_post_date"] else None,

@@ -27,14 +27,16 @@ class TeamQueries(SqlStore):
         await self.db.execute(
             "INSERT INTO teams (platform, workspace_id, channel_id, name, timezone, post_time, days, "
             "window_minutes, close_time, mode, receipts, paused, next_post_date, next_post_at, created_at, "
-            "announce_course, difficulty) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15, $16) "
+            "announce_course, difficulty, reminder_minutes, ping, recap, season) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
             "ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET name = excluded.name, "
             "timezone = excluded.timezone, post_time = excluded.post_time, days = excluded.days, "
             "window_minutes = excluded.window_minutes, close_time = excluded.close_time, mode = excluded.mode, "
             "receipts = excluded.receipts, next_post_date = excluded.next_post_date, "
             "next_post_at = excluded.next_post_at, announce_course = excluded.announce_course, "
-            "difficulty = excluded.difficulty",
+            "difficulty = excluded.difficulty, "
+            "reminder_minutes = excluded.reminder_minutes, ping = excluded.ping, recap = excluded.recap, "
+            "season = excluded.season",
             channel.platform,
             channel.workspace_id,
             channel.channel_id,
@@ -51,6 +53,10 @@ class TeamQueries(SqlStore):
             ms(now),
             int(settings.announce_course),
             settings.difficulty.value,
+            settings.reminder_minutes or 0,
+            settings.ping,
+            settings.recap,
+            int(settings.season),
         )
         team = await self.get_team(channel)
         assert team is not None

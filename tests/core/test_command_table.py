@@ -38,6 +38,8 @@ EXAMPLES = {
     "flags": "flags clear ec2-ssh",
     "audit": "audit",
     "dashboard": "dashboard",
+    "suggest": "suggest customer https://docs.aws.amazon.com/x Who patches? | Because",
+    "review": "review approve 12",
 }
 
 

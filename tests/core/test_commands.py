@@ -138,6 +138,8 @@ async def test_export_is_a_csv_with_the_documented_columns(sqlite_repo: Reposito
         "points",
         "period",
         "course",
+        "achievements",
+        "questions_approved",
     ]
     by_id = {r[1]: r for r in rows[1:]}
     assert by_id["ann"][3:6] == ["1", "1", "10"]

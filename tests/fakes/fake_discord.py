@@ -545,6 +545,8 @@ class FakeDiscord:
             message["guild_id"] = str(guild.id)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
+        if body.get("allowed_mentions") is not None:
+            message["_allowed_mentions"] = body["allowed_mentions"]  # what the bot allowed to ping
         if body.get("message_reference"):
             message["message_reference"] = {
                 k: str(v) if k.endswith("_id") else v for k, v in body["message_reference"].items()
@@ -1076,6 +1078,19 @@ class FakeDiscord:
             data["resolved"] = resolved
         interaction = self._interaction(4 if focused else 2, data, guild, channel_id, user.id)
         await self.dispatch("INTERACTION_CREATE", interaction.payload, guild.id if guild else None)
+        return interaction
+
+    async def submit_modal(
+        self, guild: FakeGuild, channel_id: int, user: FakeUser, custom_id: str, values: dict[str, str]
+    ) -> Interaction:
+        """A filled-in modal (MODAL_SUBMIT, type 5): one action row per text input, as Discord sends it."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]}
+            for cid, value in values.items()
+        ]
+        data = {"custom_id": custom_id, "components": rows}
+        interaction = self._interaction(5, data, guild, channel_id, user.id)
+        await self.dispatch("INTERACTION_CREATE", interaction.payload, guild.id)
         return interaction
 
     async def click(self, message: Json, user: FakeUser, custom_id: str) -> Interaction:

@@ -51,9 +51,12 @@ class Message:
     thread_ts: str | None = None
     reply_broadcast: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)  # a file shared into a thread
 
     def as_api(self, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text}
+        if self.files:
+            out["files"] = self.files
         if self.blocks:
             out["blocks"] = self.blocks
         if self.thread_ts:
@@ -85,6 +88,7 @@ class Upload:
     title: str = ""
     channel: str | None = None
     initial_comment: str = ""
+    thread_ts: str | None = None
 
 
 @dataclass
@@ -235,6 +239,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[Response] = []
         self.uploads: dict[str, Upload] = {}
+        self.modals: dict[str, dict[str, Any]] = {}  # trigger id → the modal opened with it
         self.envelopes: list[Envelope] = []
         self.late_acks: list[str] = []
         self.http_deliveries: list[tuple[str, int, float]] = []  # (kind, status, seconds)
@@ -654,6 +659,45 @@ class FakeSlack:
         ws.views.setdefault(str(p.get("user_id", "")), []).append(view)
         return {"view": {"id": f"V{next(self._ids)}", **view}}
 
+    def _m_views_open(self, ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+        """A modal opened with a trigger id (kept per trigger; a trigger opens one view)."""
+        trigger = str(p.get("trigger_id") or "")
+        view = _as_json(p.get("view")) or {}
+        if not trigger or trigger in self.modals or view.get("type") != "modal":
+            raise SlackApiFailure(
+                "invalid_trigger_id" if trigger in self.modals or not trigger else "invalid_arguments"
+            )
+        problem = validate_blocks(view.get("blocks") or [], MAX_HOME_BLOCKS)
+        if problem is not None:
+            raise SlackApiFailure(f"invalid_arguments: {problem}")
+        self.modals[trigger] = view
+        return {"view": {"id": f"V{next(self._ids)}", **view}}
+
+    async def submit_view(
+        self, team_id: str, user_id: str, view: dict[str, Any], values: dict[str, str]
+    ) -> dict[str, Any]:
+        """Submit a modal as a person would; returns the bot's ack payload (empty, or response_action)."""
+        state = {
+            block["block_id"]: {block["element"]["action_id"]: {"type": "plain_text_input", "value": values.get(
+                block["block_id"], "")}}
+            for block in view.get("blocks") or [] if block.get("type") == "input"
+        }  # fmt: skip
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team_id, "domain": self.workspaces[team_id].name},
+            "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+            "api_app_id": "A0FAKEAPP",
+            "token": "verification-token-unused",
+            "trigger_id": f"{next(self._ids)}.trigger",
+            "view": {**view, "id": f"V{next(self._ids)}", "team_id": team_id, "state": {"values": state}},
+        }
+        if self._sockets:
+            return await self.push("interactive", payload)
+        status, text = await self.post_http("interactive", payload)
+        if status != 200:
+            raise RuntimeError(f"the bot answered {status}: {text[:200]}")
+        return json.loads(text) if text.strip() else {}
+
     def _m_files_getUploadURLExternal(self, ws: Workspace, p: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ids):08d}"
         self.uploads[file_id] = Upload(file_id, str(p.get("filename", "")))
@@ -672,6 +716,18 @@ class FakeSlack:
             upload.title = str(item.get("title") or upload.filename)
             upload.channel = str(channel_id) if channel_id else None
             upload.initial_comment = str(p.get("initial_comment") or "")
+            upload.thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
+            if channel_id and upload.thread_ts:  # Slack shares the file as a message in the thread
+                shared = Message(
+                    self._next_ts(),
+                    str(channel_id),
+                    ws.bot_user_id,
+                    "",
+                    [],
+                    thread_ts=upload.thread_ts,
+                    files=[{"id": upload.file_id, "name": upload.filename}],
+                )
+                ws.messages.setdefault(str(channel_id), []).append(shared)  # fmt: skip
             out.append({"id": upload.file_id, "title": upload.title, "name": upload.filename})
         return {"files": out}
 

@@ -76,11 +76,19 @@ class Harness:
         user = self.user(uid, workspace=post.channel.workspace_id)
         return list(await self.engine.handle(AnswerGiven(post, user, choice, at or self.clock.now())))
 
-    async def press(self, uid: str, action: str, value: str, post: PostRef | None = None) -> list[Card]:
+    async def press(
+        self, uid: str, action: str, value: str, post: PostRef | None = None, admin: bool = False
+    ) -> list[Card]:
         return list(
             await self.engine.handle(
                 ButtonPressed(
-                    self.user(uid), post.channel if post else None, action, value, self.clock.now(), post
+                    self.user(uid),
+                    post.channel if post else None,
+                    action,
+                    value,
+                    self.clock.now(),
+                    post,
+                    admin,
                 )
             )
         )

@@ -46,9 +46,12 @@ from tests.fakes.fake_slack import FakeSlack, Message
 
 SLACK_TEAM = "T0FAULT"
 SLACK_ADMIN = "UADMIN"
-#: The idempotency keys the bot puts on its posts: `round-<id>.<installation>.<date>.<scenario>` on a
-#: scenario, `reveal-<id>.…` on a reveal; the harness books them by `round-<id>` / `reveal-<id>`.
-KEY = re.compile(r"\b((?:round|reveal)-\d+)(?:\.[A-Za-z0-9.-]+)?$")
+#: Our idempotency keys as the platforms carry them: `round-<id>.<installation>.<date>.<scenario>` on a
+#: scenario, `reveal-<id>.…` on a reveal (booked by `round-<id>` / `reveal-<id>`), `reminder-<id>`, and weekly
+#: recaps and season posts by installation, team and period (`recap-<id>-7-w:2026-W48`).
+KEY = re.compile(
+    r"\b((?:round|reveal)-\d+(?=\.|$)|reminder-\d+|(?:recap|season)-[0-9a-f]+-\d+-[wm]:[0-9W-]+)(?:\.[A-Za-z0-9.-]+)?$"
+)
 
 
 def base_key(key: str) -> str:
@@ -273,7 +276,9 @@ class World:
     def _slack_message(m: Message, bot_user: str) -> dict[str, Any]:
         return {
             "id": m.ts,
-            "key": slack_key(m.metadata),
+            # a file shared into a thread (the recap's chart) is keyed by its name and thread: twice is a duplicate
+            "key": slack_key(m.metadata)
+            or (f"file:{m.files[0].get('name')}@{m.thread_ts}" if m.files else ""),
             "parent": m.thread_ts if m.thread_ts and m.thread_ts != m.ts else None,
             "bot": m.user == bot_user,
             "reactions": {name: list(users) for name, users in m.reactions.items() if users},

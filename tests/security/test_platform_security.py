@@ -42,8 +42,10 @@ ADMIN_TEXT = {
     "flags": "flags clear s-001",
     "audit": "audit",
     "dashboard": "dashboard",
+    "review": "review approve 1",
 }
 DISCORD_OPTIONS: dict[str, dict[str, Any]] = {
+    "review": {"action": "approve", "number": "1"},
     "setup": {"time": "09:30", "tz": "UTC"},
     "export": {"period": "all"},
     "flags": {"clear": "s-001"},

@@ -159,6 +159,7 @@ async def test_copy_moves_every_table_and_back(
             "teams_id_seq",
             "rounds_id_seq",
             "audit_log_id_seq",
+            "suggestions_id_seq",
         }
 
     # The bot carries on from the copy: new rows get fresh ids, no collision with the copied ones.

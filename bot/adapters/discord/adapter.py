@@ -16,7 +16,8 @@ import contextlib
 import functools
 import io
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec
 
 import discord
@@ -26,14 +27,16 @@ from pydantic import SecretStr
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import build_group
+from bot.adapters.discord.forms import SuggestModal
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.tree import ResponsibilityTree, drift
 from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import ChannelRef, Event, PostRef, UserRef
-from bot.core.messages import Card, Outcome, ScenarioCard, TextReply
+from bot.core.events import ChannelRef, Event, FormSubmitted, PostRef, UserRef
+from bot.core.messages import Card, Outcome, ReminderCard, ScenarioCard, TextReply
 from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink, PostRefused
+from bot.core.suggestions import SUGGEST_FORM
 from bot.faults import crashpoint
 
 log = logging.getLogger(__name__)
@@ -350,7 +353,7 @@ class DiscordAdapter:
         """Our buttons, from any message ever sent (app commands go through the CommandTree)."""
         if interaction.type is not discord.InteractionType.component:
             return
-        event = translate.button_event(interaction, self.clock.now())
+        event = translate.button_event(interaction, self.clock.now(), self.admin_role)
         if event is None:
             return
         await interaction.response.defer()  # acknowledge without changing the message
@@ -361,6 +364,9 @@ class DiscordAdapter:
 
     @_tracked
     async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.guild_id is not None and _bare_suggest(interaction):
+            await interaction.response.send_modal(SuggestModal(self._on_form))  # a modal must come first
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         event = translate.command_event(interaction, self.admin_role, self.clock.now())
         if event is None:
@@ -370,6 +376,21 @@ class DiscordAdapter:
         if any(isinstance(c, TextReply) and c.outcome is Outcome.TEAM_SAVED for c in cards):
             await self._sync_guild(int(event.channel.workspace_id))  # before the reply: usable when seen
         for card in cards or [TextReply("Done.")]:
+            await self._followup(interaction, render(card))
+
+    async def _on_form(
+        self, interaction: discord.Interaction[Any], fields: tuple[tuple[str, str], ...]
+    ) -> None:
+        """A submitted suggestion form: the core's reply (with any field errors) privately."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if interaction.guild_id is None:
+            return
+        user = translate.user_ref(interaction.guild_id, interaction.user)
+        cards = await self._deliver(FormSubmitted(user, SUGGEST_FORM, fields, self.clock.now()))
+        for card in cards:
+            if isinstance(card, TextReply) and card.field_errors:
+                named = "\n".join(f"• **{field}**: {message}" for field, message in card.field_errors)
+                card = TextReply(f"{card.text}\n{named}\nRun `/responsibility suggest` to try again.")
             await self._followup(interaction, render(card))
 
     async def _sync_guild(self, guild_id: int) -> None:
@@ -449,8 +470,16 @@ class DiscordAdapter:
             guild_id=int(post.channel.workspace_id),
             fail_if_not_exists=False,
         )
+        if isinstance(card, ReminderCard) and card.ping.startswith("role:"):
+            card = replace(card, ping=self._role_mention(post.channel, card.ping.removeprefix("role:")))
         message = await self._post_once(post.channel, card, idempotency_key, reference)
         return PostRef(post.channel, str(message.id))
+
+    def _role_mention(self, channel: ChannelRef, name: str) -> str:
+        """`role:Name` from setup → the role's mention, from the guild's cached roles; none found, no ping."""
+        guild = self.client.get_guild(int(channel.workspace_id))
+        role = discord.utils.get(guild.roles, name=name) if guild else None
+        return role.mention if role is not None and not role.is_default() else ""
 
     async def send_dm(self, user: UserRef, card: Card) -> None:
         dm = await self.client.create_dm(discord.Object(id=int(user.user_id)))
@@ -509,8 +538,17 @@ class DiscordAdapter:
         """Discord has no App Home; stats are one `/responsibility stats` away."""
 
 
+def _bare_suggest(interaction: discord.Interaction[Any]) -> bool:
+    """`/responsibility suggest` with no options: the form, not the command-text help."""
+    data: Mapping[str, Any] = interaction.data if isinstance(interaction.data, Mapping) else {}
+    return translate.command_text(data) == "suggest"
+
+
 def _message_kwargs(r: Rendered) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if r.ping_roles:  # only the role an admin configured for reminders, never anyone else
+        roles = [discord.Object(id=role) for role in r.ping_roles]
+        kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, users=False, roles=roles)
     if r.content:
         kwargs["content"] = r.content
     if r.embeds:

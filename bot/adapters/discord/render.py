@@ -14,6 +14,8 @@ from datetime import datetime
 import discord
 
 from bot.adapters.discord.translate import MAX_CUSTOM_ID, custom_id
+from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
+from bot.adapters.recap_chart import recap_png
 from bot.core.messages import (
     OPTIONS,
     Button,
@@ -25,8 +27,11 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -49,6 +54,7 @@ PER_ROW = 5
 ROWS = 5
 
 COLOUR = discord.Colour(0xFF9900)  # AWS orange
+_ROLE = re.compile(r"^<@&(\d{5,20})>$")
 _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 _STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
 
@@ -67,6 +73,7 @@ class Rendered:
     rows: tuple[tuple[ButtonSpec, ...], ...] = ()
     file: tuple[str, bytes] | None = None  # (filename, bytes), sent as an attachment
     footer_key: str = field(default="", compare=False)
+    ping_roles: tuple[int, ...] = ()  # the only mentions a message may ping: a configured reminder role
 
 
 def clip(text: str, limit: int) -> str:
@@ -158,19 +165,27 @@ def _stats_embed(card: StatsCard) -> discord.Embed:
         fields.append(("Practice", f"{card.practice_correct}/{card.practice_answered} right", True))
     if card.course:
         fields.append(("Course", card.course, False))
+    if card.achievements:
+        fields.append(("Achievements", " · ".join(card.achievements), False))
     return _embed(f"Stats — {card.name}", fields=fields)
 
 
 def render(card: Card, guild_id: int | None = None, footer_key: str = "") -> Rendered:
     """`guild_id` is set for cards sent by DM, so their buttons carry the server; `footer_key` marks a
     channel post with its idempotency key, so a retry can find it in the channel's history."""
-    rendered = _render(card, guild_id)
+    rendered = (
+        _engagement(card)
+        if isinstance(card, ReminderCard | RecapCard | SeasonCard)
+        else _render(card, guild_id)
+    )
     if footer_key and rendered.embeds:
         first = rendered.embeds[0]
         text = first.footer.text or ""
         room = FOOTER - len(footer_key) - 3  # the key must survive clipping: recovery looks for it
         first.set_footer(text=f"{clip(text, room)} · {footer_key}" if text else footer_key)
-    return Rendered(rendered.content, _fit(rendered.embeds), rendered.rows, rendered.file, footer_key)
+    return Rendered(
+        rendered.content, _fit(rendered.embeds), rendered.rows, rendered.file, footer_key, rendered.ping_roles
+    )
 
 
 def _render(card: Card, guild_id: int | None) -> Rendered:
@@ -205,6 +220,7 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             ]
             if card.top:
                 fields.append(("This week", "\n".join(_leader_line(r) for r in card.top), False))
+            fields += _reveal_extras(card)
             if card.references:
                 fields.append(("Read more", "\n".join(card.references), False))
             embed = _embed(
@@ -251,3 +267,29 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             embeds = [_stats_embed(card.stats), *(_board_embed(b) for b in card.boards)]
             return Rendered(embeds=tuple(embeds[:EMBEDS]))
     return Rendered(content="")  # pragma: no cover - every card type is matched above
+
+
+def _reveal_extras(card: RevealCard) -> list[tuple[str, str, bool]]:
+    """What this round earned, and whose question it was."""
+    extras = [("🏅 Achievements", "\n".join(card.achievements), False)] if card.achievements else []
+    return extras + ([("💬 From the team", card.credit, False)] if card.credit else [])
+
+
+def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> Rendered:
+    """The reminder (pinging only a configured role), the recap with its chart attached, the season post."""
+    match card:
+        case ReminderCard():
+            role = _ROLE.match(card.ping)
+            ping = card.ping if role else ""
+            return Rendered(  # an embed, so the footer key finds it again after a crash
+                content=ping or None,
+                embeds=(_embed(description=reminder_text(card)),),
+                ping_roles=(int(role.group(1)),) if role else (),
+            )
+        case RecapCard():
+            title, lines = recap_lines(card, str)
+            embed = _embed(title, "\n".join(lines))
+            embed.set_image(url=f"attachment://{card.chart_name}")
+            return Rendered(embeds=(embed,), file=(card.chart_name, recap_png(card)))
+    title, lines = season_lines(card, str)
+    return Rendered(embeds=(_embed(title, "\n".join(lines)),))

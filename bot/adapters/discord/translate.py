@@ -239,7 +239,9 @@ def parse_custom_id(raw: str) -> tuple[int | None, str, str] | None:
     return (guild, action, value) if action else None
 
 
-def button_event(interaction: discord.Interaction[Any], at: datetime) -> ButtonPressed | None:
+def button_event(
+    interaction: discord.Interaction[Any], at: datetime, admin_role: str | None = None
+) -> ButtonPressed | None:
     """A press on one of our buttons → ButtonPressed with the post it sits on (for answer buttons)."""
     data: Mapping[str, Any] = interaction.data if isinstance(interaction.data, Mapping) else {}
     raw = data.get("custom_id")
@@ -256,7 +258,10 @@ def button_event(interaction: discord.Interaction[Any], at: datetime) -> ButtonP
         channel = channel_ref(interaction.guild_id, interaction.channel_id)
         if interaction.message is not None:
             post = PostRef(channel, str(interaction.message.id))
-    return ButtonPressed(user_ref(guild_id, interaction.user), channel, action, value, at, post)
+    admin = interaction.guild_id is not None and is_admin(
+        interaction.permissions, _role_names(interaction.user), admin_role
+    )
+    return ButtonPressed(user_ref(guild_id, interaction.user), channel, action, value, at, post, admin)
 
 
 def nonce_for(channel_id: str, idempotency_key: str) -> str:

@@ -8,6 +8,7 @@ users, people and DM channels, in bounded caches). This class wires them to bolt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from typing import Literal
@@ -22,6 +23,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.recap_chart import recap_png
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.authorize import cached_authorize
 from bot.adapters.slack.blocks import home_view, render
@@ -36,7 +38,7 @@ from bot.adapters.slack.socket_mode import GatedSocketModeHandler
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
-from bot.core.messages import Card, FileCard, HomeCard, RevealCard, ScenarioCard
+from bot.core.messages import Card, FileCard, HomeCard, RecapCard, RevealCard, ScenarioCard
 from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink, Repository
 from bot.faults import crashpoint
 
@@ -317,6 +319,9 @@ class SlackAdapter:
         if isinstance(card, ScenarioCard) and card.mode == "reactions":
             crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             await self.poster.seed_reactions(channel, ts)
+        if isinstance(card, RecapCard):  # the chart goes into the recap's thread
+            png = await asyncio.to_thread(recap_png, card)
+            await self.poster.thread_image(channel, ts, card.chart_name, png, "Week chart", idempotency_key)
         return PostRef(channel, ts)
 
     async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:

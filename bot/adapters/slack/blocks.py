@@ -8,11 +8,13 @@ mentions or links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.adapters.slack.translate import PARTY_REACTION, action_id
 from bot.core.messages import (
     OPTIONS,
@@ -25,8 +27,11 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -197,7 +202,28 @@ def render(card: Card) -> SlackMessage:
             return message(f"{card.title} — sent to your direct messages.", [section(notice)])
         case HomeCard():
             return message(APP_NAME, home_blocks(card)[:MAX_BLOCKS])
+        case ReminderCard():
+            text = reminder_text(card, slack_ping(card.ping))
+            return message(text, [section(text)])
+        case RecapCard():
+            title, lines = recap_lines(card, esc)
+            return message(title, [header(title), *sections("\n".join(lines)), context(_CHART_NOTE)])
+        case SeasonCard():
+            title, lines = season_lines(card, esc)
+            return message(title, [header(title), *sections("\n".join(lines))])
     raise TypeError(f"no Slack rendering for {type(card).__name__}")  # pragma: no cover
+
+
+_SUBTEAM = re.compile(r"^<!subteam\^[A-Z0-9]{2,20}(\|@?[\w.-]{1,80})?>$")
+_CHART_NOTE = "📊 The week's chart is in the thread."
+
+
+def slack_ping(ping: str) -> str:
+    """A user group's mention as Slack writes it, exactly as configured; any other form (a Discord role, a
+    bare @handle) is shown as escaped text and pings nobody."""
+    if not ping:
+        return ""
+    return ping if _SUBTEAM.match(ping) else esc(ping)
 
 
 def _text(card: TextReply) -> SlackMessage:
@@ -263,6 +289,10 @@ def _reveal(card: RevealCard) -> SlackMessage:
         blocks.append(context(f"Scenario `{esc(card.scenario_id)}` · {level_label(card.level)}"))
     if card.top:
         blocks.append(section("*This week*\n" + "\n".join(_row(r) for r in card.top)))
+    if card.credit:
+        blocks.append(context(f"💬 {esc(card.credit)}"))
+    if card.achievements:
+        blocks.append(context("🏅 " + " · ".join(esc(a) for a in card.achievements)))
     blocks += actions(card.buttons)
     blocks.append(context(f"Scenario `{esc(card.scenario_id)}` · round {card.round_id}"))
     return message(f"The answer: {right.label}. {card.explanation}", blocks)
@@ -297,6 +327,8 @@ def _stats(card: StatsCard) -> list[Block]:
     blocks = [header(f"Stats — {card.name}"), fields(pairs)]
     if card.course:
         blocks.append(context(esc(card.course)))
+    if card.achievements:
+        blocks.append(context("🏅 " + " · ".join(esc(a) for a in card.achievements)))
     return blocks
 
 

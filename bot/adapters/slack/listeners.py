@@ -17,6 +17,7 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
+from bot.adapters.slack import forms
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.authorize import forget_workspace
 from bot.adapters.slack.blocks import render
@@ -26,8 +27,9 @@ from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.respond import SessionRespond
 from bot.core.clock import Clock
-from bot.core.events import Event
-from bot.core.messages import Card, FileCard
+from bot.core.events import Event, FormSubmitted
+from bot.core.messages import Card, FileCard, TextReply
+from bot.core.suggestions import SUGGEST_FORM
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class SlackListeners:
     def register(self, app: AsyncApp) -> None:
         gated, event = self._gated, self._gated_event
         app.command(COMMAND)(gated(self._on_command))
+        app.view(SUGGEST_FORM)(gated(self._on_form))
         app.action({"type": "block_actions", "action_id": _OUR_ACTIONS})(gated(self._on_action))
         app.event("reaction_added")(event(self._on_reaction))
         app.event("reaction_removed")(event(self._on_reaction))
@@ -106,6 +109,9 @@ class SlackListeners:
         await ack()  # first, always: Slack's 3-second deadline
         workspace = t.workspace_of(body)
         respond = self.respond(context)
+        if str(body.get("text") or "").strip().lower() == "suggest" and body.get("trigger_id"):
+            await self._open_form(workspace, body, respond)
+            return
         try:
             person = await self.directory.person(workspace, str(body.get("user_id", "")))
             cards = await self.deliver(t.command_event(body, person, self.clock.now()))
@@ -115,6 +121,36 @@ class SlackListeners:
             await respond(
                 text="Sorry — something went wrong on our side. Please try again.", response_type="ephemeral"
             )
+
+    async def _open_form(self, workspace: str, body: dict[str, Any], respond: SessionRespond) -> None:
+        """`suggest` alone opens the form; the trigger id is good for 3 seconds, so this comes first."""
+        try:
+            client = await self.directory.client(workspace)
+            view = forms.suggest_view(str(body.get("channel_id", "")))
+            await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+        except Exception:
+            log.warning("could not open the suggestion form", exc_info=True, extra={"tenant": workspace})
+            await respond(text="Sorry — the form did not open. Please try again.", response_type="ephemeral")
+
+    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A submitted suggestion: field errors keep the modal open; otherwise the reply goes by DM."""
+        workspace = t.workspace_of(body)
+        user_id = str((body.get("user") or {}).get("id", ""))
+        person = await self.directory.person(workspace, user_id)
+        event = FormSubmitted(
+            t.user_ref(workspace, person),
+            SUGGEST_FORM,
+            forms.submitted(body.get("view") or {}),
+            self.clock.now(),
+        )
+        cards = await self.deliver(event)
+        problems = [e for card in cards if isinstance(card, TextReply) for e in card.field_errors]
+        if problems:
+            await ack(response_action="errors", errors=forms.errors(problems))
+            return
+        await ack()
+        for card in cards:
+            await self.poster.dm(workspace, user_id, render(card))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()

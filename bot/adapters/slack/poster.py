@@ -204,6 +204,27 @@ class SlackPoster:
             channel=channel.channel_id, user=user_id, text=message.text, blocks=message.blocks
         )
 
+    async def thread_image(
+        self, channel: ChannelRef, thread_ts: str, filename: str, data: bytes, title: str, key: str
+    ) -> None:
+        """An image into a post's thread (files upload v2) — once: a file of that name already shared in the
+        thread (an earlier attempt that crashed before it was recorded) is not uploaded again."""
+        cache_key = (channel.workspace_id, channel.channel_id, f"{key}:file")
+        if cache_key in self._keyed:
+            return
+        client = await self.directory.client(channel.workspace_id)
+        replies = await client.conversations_replies(
+            channel=channel.channel_id, ts=thread_ts, limit=self.history_limit
+        )
+        shared = [f for m in replies.get("messages") or [] for f in m.get("files") or []]
+        if any(f.get("name") == filename for f in shared):
+            self._keyed[cache_key] = thread_ts
+            return
+        await client.files_upload_v2(
+            channel=channel.channel_id, thread_ts=thread_ts, file=data, filename=filename, title=title
+        )
+        self._keyed[cache_key] = thread_ts
+
     async def file(self, workspace: str, user_id: str, card: FileCard) -> None:
         """A file goes to the person's DM with the bot (files upload v2), never to a channel."""
         client = await self.directory.client(workspace)

@@ -248,6 +248,7 @@ def button_event(body: Payload, person: Person, at: datetime) -> ButtonPressed |
         value=str(first.get("value") or ""),
         at=at,
         post=post,
+        is_admin=person.is_admin,
     )
 
 

@@ -5,11 +5,14 @@ the bot answers privately, and buttons keep working after a restart (nothing is 
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
+from bot.adapters.recap_chart import recap_png
 from bot.adapters.teams.translate import ANSWER_BUTTONS, ANSWER_VERB
 from bot.core.messages import (
     Button,
@@ -21,8 +24,11 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TextReply,
@@ -143,6 +149,8 @@ def _stats(c: StatsCard) -> list[Json]:
         facts.append(("Practice", f"{c.practice_correct}/{c.practice_answered} right"))
     if c.course:
         facts.append(("Course", c.course))
+    if c.achievements:
+        facts.append(("Achievements", " · ".join(c.achievements)))
     return [_title(f"Stats — {c.name}"), _facts(facts)]
 
 
@@ -165,6 +173,10 @@ def reveal(c: RevealCard, key: str = "") -> Json:
     ]
     if c.top:
         body.append(_text("**This week**\n\n" + "\n\n".join(_leader(r) for r in c.top)))
+    if c.credit:
+        body.append(_subtle(f"💬 {c.credit}"))
+    if c.achievements:
+        body.append(_text("🏅 " + " · ".join(c.achievements)))
     if c.references:
         body.append(_links(c.references))
     body.append(_subtle(" · ".join(p for p in (f"scenario {c.scenario_id}", level_label(c.level)) if p)))
@@ -222,7 +234,22 @@ def render(c: Card, key: str = "") -> Json:
             for board in c.boards:
                 body += _board(board)
             return card(body, key=key)
+        case ReminderCard():
+            return card([_text(reminder_text(c))], key=key)  # pings in Teams need entities: never sent
+        case RecapCard():
+            return recap_card(c, key)
+        case SeasonCard():
+            title, lines = season_lines(c, str)
+            return card([_title(title), _text("\n\n".join(lines))], key=key)
     return card([_text("—")])  # pragma: no cover - every card type is matched above
+
+
+def recap_card(c: RecapCard, key: str) -> Json:
+    """The recap with its chart inline: an Adaptive Card Image with a data: URI (Teams renders PNG ones)."""
+    title, lines = recap_lines(c, str)
+    chart = base64.b64encode(recap_png(c, dpi=72)).decode("ascii")
+    image = {"type": "Image", "url": f"data:image/png;base64,{chart}", "altText": "Accuracy by topic"}
+    return card([_title(title), _text("\n\n".join(lines)), image], key=key)
 
 
 def file_card(c: FileCard) -> Json:

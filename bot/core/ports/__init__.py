@@ -13,6 +13,7 @@ from bot.core.ports.platform import (
     ReportsHealth,
 )
 from bot.core.ports.storage import (
+    AchievementStore,
     AdminStore,
     AnswerStore,
     CourseStore,
@@ -22,11 +23,16 @@ from bot.core.ports.storage import (
     RoundStore,
     ScoreStore,
     StorageHandle,
+    SuggestionStore,
+    TeamPostStore,
     TeamStore,
 )
 
 __all__ = [
+    "AchievementStore",
     "AdapterHealth",
+    "SuggestionStore",
+    "TeamPostStore",
     "AdminStore",
     "AnswerStore",
     "CollectedAnswer",

@@ -78,7 +78,8 @@ def _value(spec: CommandSpec, name: str) -> tuple[int, object]:
     if option.allowed:
         return 3, option.allowed[-1]
     samples = {Kind.TIME: "07:05", Kind.ZONE: "America/New_York", Kind.DAYS: "mon,wed", Kind.WINDOW: "until 13:00",
-               Kind.SCENARIO: "ec2-ssh", Kind.TEXT: "two words", Kind.WORD: "ec2"}  # fmt: skip
+               Kind.SCENARIO: "ec2-ssh", Kind.TEXT: "two words", Kind.WORD: "ec2", Kind.SCHEDULE: "fri 16:00",
+               Kind.PING: "role:Ops"}  # fmt: skip
     return 3, samples[option.kind]
 
 

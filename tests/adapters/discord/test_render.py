@@ -18,12 +18,16 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TeamRow,
     TextReply,
+    TopicAccuracy,
 )
 from content.schema import Party
 
@@ -52,6 +56,12 @@ CARDS: list[Card] = [
     LookupCard(LONG, LONG, Party.CUSTOMER, LONG, LONG),
     FileCard("export.csv", "a,b\n1,2\n", LONG, LONG),
     HomeCard(STATS, tuple(BOARD for _ in range(12)), "course"),
+    RevealCard(2, "team-q-1", LONG, Party.AWS, LONG, (LONG,), ((Party.AWS, 1),), 1, 1, ROWS, (LONG_ID,),
+               tuple(LONG[:80] for _ in range(30)), LONG),
+    ReminderCard(1, 3, 12, 60, "<@&1290000000000000999>"),
+    RecapCard(LONG[:300], "2026-W48", ROWS[:5], LONG, tuple(TopicAccuracy(f"t{i}" * 20, 9, 3) for i in range(40)),
+              0.5, tuple((f"W{i}", 0.5) for i in range(8)), LONG, LONG, 1, 3, tuple(LONG[:90] for _ in range(40))),
+    SeasonCard(LONG[:300], "November 2026", ROWS[:3], 0.8, 20, ("N" * 300, 9)),
 ]  # fmt: skip
 
 

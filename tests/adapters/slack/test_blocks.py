@@ -20,12 +20,16 @@ from bot.core.messages import (
     LessonCard,
     LookupCard,
     PracticeCard,
+    RecapCard,
+    ReminderCard,
     RevealCard,
     ScenarioCard,
+    SeasonCard,
     StatsCard,
     TeamRankingCard,
     TeamRow,
     TextReply,
+    TopicAccuracy,
 )
 from content.schema import Party
 from tests.fakes.fake_slack import validate_blocks
@@ -85,6 +89,24 @@ EVERY_CARD: list[Card] = [
     LookupCard("Amazon RDS " * 20, "database engine patching " * 10, Party.AWS, LONG, REF),
     FileCard("responsibility-week-20261130.csv", "a,b\n" * 1000, "Participation export (week)"),
     HomeCard(stats(), tuple(board(60) for _ in range(6)), LONG),
+    ReminderCard(7, 3, 12, 60, "<!subteam^S0123|@ops>"),
+    RecapCard(
+        "#team",
+        "2026-W48",
+        rows(5),
+        "Ann (+40 points of accuracy)",
+        tuple(TopicAccuracy(f"topic-{i}", 10, i) for i in range(40)),
+        0.75,
+        tuple((f"W{i}", 0.5) for i in range(41, 49)),
+        LONG,
+        LONG,
+        2,
+        5,
+        ("Ann: 🔥 5-round streak",) * 30,
+        5,
+        40,
+    ),  # fmt: skip
+    SeasonCard("#team", "November 2026", rows(3), 0.8, 20, ("Ann", 12)),
 ]
 
 

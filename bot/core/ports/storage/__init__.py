@@ -8,12 +8,16 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.ports.storage.admin import AdminStore, InstallationStore
+from bot.core.ports.storage.engagement import AchievementStore, SuggestionStore, TeamPostStore
 from bot.core.ports.storage.handle import StorageHandle
 from bot.core.ports.storage.people import CourseStore, PracticeStore
 from bot.core.ports.storage.scores import AnswerStore, ScoreStore
 from bot.core.ports.storage.teams import RoundStore, TeamStore
 
 __all__ = [
+    "AchievementStore",
+    "SuggestionStore",
+    "TeamPostStore",
     "AdminStore",
     "AnswerStore",
     "CourseStore",
@@ -37,6 +41,9 @@ class Repository(
     PracticeStore,
     AdminStore,
     InstallationStore,
+    TeamPostStore,
+    AchievementStore,
+    SuggestionStore,
     Protocol,
 ):
     """Every store at once: one database behind all of them."""

@@ -3,26 +3,7 @@
 from __future__ import annotations
 
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
-from bot.core.messages import (
-    Card,
-    FileCard,
-    HomeCard,
-    LeaderboardCard,
-    LeaderRow,
-    LessonCard,
-    LookupCard,
-    PracticeCard,
-    RecapCard,
-    ReminderCard,
-    RevealCard,
-    ScenarioCard,
-    SeasonCard,
-    StatsCard,
-    TeamRankingCard,
-    TextReply,
-    level_label,
-    option_for,
-)
+from bot.core import messages as m
 from bot.core.schedule_math import zone
 
 
@@ -30,11 +11,11 @@ def _strip_marks(text: str) -> str:
     return text.replace("*", "")
 
 
-def _row(row: LeaderRow) -> str:
+def _row(row: m.LeaderRow) -> str:
     return f"{row.rank:>3}. {row.name:<20} {row.points:>5} pts  {row.correct}/{row.answered} right"
 
 
-def _board(card: LeaderboardCard) -> list[str]:
+def _board(card: m.LeaderboardCard) -> list[str]:
     lines = [f"🏆 {card.title}"]
     lines += [_row(r) for r in card.rows] or ["  (no scores yet)"]
     if card.me is not None and all(r.user_id != card.me.user_id for r in card.rows):
@@ -42,17 +23,17 @@ def _board(card: LeaderboardCard) -> list[str]:
     return lines
 
 
-def _buttons(card: Card) -> list[str]:
+def _buttons(card: m.Card) -> list[str]:
     buttons = getattr(card, "buttons", ())
     return ["   ".join(f"[{i + 1}] {b.label}" for i, b in enumerate(buttons))] if buttons else []
 
 
-def render_text(card: Card) -> str:
+def render_text(card: m.Card) -> str:
     lines: list[str]
     match card:
-        case TextReply():
+        case m.TextReply():
             lines = ([card.title] if card.title else []) + [_strip_marks(card.text)]
-        case ScenarioCard():
+        case m.ScenarioCard():
             how = (
                 "answer with the buttons"
                 if card.mode == "buttons"
@@ -64,22 +45,22 @@ def render_text(card: Card) -> str:
                 f"({how}; closes {card.closes_at.astimezone(zone(card.timezone)):%H:%M} {card.timezone} "
                 f"· id {card.scenario_id})",
             ]
-        case RevealCard():
-            opt = option_for(card.answer)
-            votes = "  ".join(f"{option_for(p).emoji} {option_for(p).label}: {n}" for p, n in card.votes)
+        case m.RevealCard():
+            opt = m.option_for(card.answer)
+            votes = "  ".join(f"{m.option_for(p).emoji} {m.option_for(p).label}: {n}" for p, n in card.votes)
             lines = [
                 f"✅ Answer: {opt.emoji} {opt.label}",
                 card.explanation,
                 f"📖 {card.references[0]}" if card.references else "",
                 f"Votes — {votes}  ({card.correct_count}/{card.total} right)",
-                level_label(card.level),
+                m.level_label(card.level),
             ]
             if card.top:
                 lines += ["This week:"] + [_row(r) for r in card.top]
             lines += _earned(card.credit, card.achievements)
-        case LeaderboardCard():
+        case m.LeaderboardCard():
             lines = _board(card)
-        case TeamRankingCard():
+        case m.TeamRankingCard():
             lines = [f"🏅 {card.title}"] + (
                 [
                     f"{r.rank:>3}. {r.team:<20} {r.points_per_member:>6.1f} pts/member  "
@@ -88,7 +69,7 @@ def render_text(card: Card) -> str:
                 ]
                 or ["  (no teams have scores yet)"]
             )
-        case StatsCard():
+        case m.StatsCard():
             weak = ", ".join(f"{t} ({a:.0%})" for t, a in card.weakest_topics) or "—"
             lines = [
                 f"📊 {card.name}: {card.points} pts · {card.correct}/{card.answered} right ({card.accuracy:.0%})",
@@ -99,16 +80,16 @@ def render_text(card: Card) -> str:
             if card.course:
                 lines.append(card.course)
             lines += _earned("", card.achievements)
-        case LessonCard():
+        case m.LessonCard():
             lines = [
                 f"📘 Lesson {card.order}/{card.total}: {card.title}",
                 _strip_marks(card.body),
                 f"Check: {card.question}",
             ]
-        case PracticeCard():
+        case m.PracticeCard():
             lines = [f"🎯 Practice — {card.service}"] + ([card.note] if card.note else []) + [card.prompt]
-        case LookupCard():
-            opt = option_for(card.party)
+        case m.LookupCard():
+            opt = m.option_for(card.party)
             lines = [
                 f"🔎 {card.service} — {card.control}: {opt.emoji} {opt.label}",
                 card.reason,
@@ -117,21 +98,21 @@ def render_text(card: Card) -> str:
                 *(f"See also {s}" for s in card.see_also),
                 "Not what you meant?" if card.buttons else "",
             ]
-        case FileCard():
+        case m.FileCard():
             lines = [f"📎 {card.title}: {card.filename} ({len(card.content.splitlines())} lines)"]
-        case HomeCard():
+        case m.HomeCard():
             lines = [render_text(card.stats)]
             for board in card.boards:
                 lines += _board(board)
-        case ReminderCard() | RecapCard() | SeasonCard():
+        case m.ReminderCard() | m.RecapCard() | m.SeasonCard():
             lines = _engagement(card)
     return "\n".join(line for line in lines + _buttons(card) if line != "")
 
 
-def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> list[str]:
-    if isinstance(card, ReminderCard):
+def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard) -> list[str]:
+    if isinstance(card, m.ReminderCard):
         return [reminder_text(card, card.ping)]
-    title, body = recap_lines(card, str) if isinstance(card, RecapCard) else season_lines(card, str)
+    title, body = recap_lines(card, str) if isinstance(card, m.RecapCard) else season_lines(card, str)
     return [title, *(_strip_marks(line) for line in body)]
 
 

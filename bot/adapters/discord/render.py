@@ -16,28 +16,7 @@ import discord
 from bot.adapters.discord.translate import MAX_CUSTOM_ID, custom_id
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.adapters.recap_chart import recap_png
-from bot.core.messages import (
-    OPTIONS,
-    Button,
-    Card,
-    FileCard,
-    HomeCard,
-    LeaderboardCard,
-    LeaderRow,
-    LessonCard,
-    LookupCard,
-    PracticeCard,
-    RecapCard,
-    ReminderCard,
-    RevealCard,
-    ScenarioCard,
-    SeasonCard,
-    StatsCard,
-    TeamRankingCard,
-    TextReply,
-    level_label,
-    option_for,
-)
+from bot.core import messages as m
 
 # Discord limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT = 2000
@@ -122,7 +101,7 @@ def _fit(embeds: Sequence[discord.Embed]) -> tuple[discord.Embed, ...]:
     return tuple(out)
 
 
-def _rows(buttons: Sequence[Button], guild_id: int | None) -> tuple[tuple[ButtonSpec, ...], ...]:
+def _rows(buttons: Sequence[m.Button], guild_id: int | None) -> tuple[tuple[ButtonSpec, ...], ...]:
     specs: list[ButtonSpec] = []
     for b in list(buttons)[: PER_ROW * ROWS]:
         cid = custom_id(b.action, b.value, guild_id)
@@ -141,19 +120,19 @@ def _when(at: datetime) -> str:
     return f"<t:{stamp}:t> (<t:{stamp}:R>)"
 
 
-def _leader_line(row: LeaderRow) -> str:
+def _leader_line(row: m.LeaderRow) -> str:
     return (
         f"**{row.rank}.** {row.name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
     )
 
 
-def _board_embed(card: LeaderboardCard) -> discord.Embed:
+def _board_embed(card: m.LeaderboardCard) -> discord.Embed:
     lines = [_leader_line(r) for r in card.rows] or ["Nobody has scored yet — answer today's scenario!"]
     footer = f"You: #{card.me.rank} with {card.me.points} pts" if card.me else ""
     return _embed(card.title, "\n".join(lines), footer=footer)
 
 
-def _stats_embed(card: StatsCard) -> discord.Embed:
+def _stats_embed(card: m.StatsCard) -> discord.Embed:
     fields: list[tuple[str, str, bool]] = [
         ("Points", str(card.points), True),
         ("Accuracy", f"{card.accuracy:.0%} ({card.correct}/{card.answered})", True),
@@ -170,12 +149,12 @@ def _stats_embed(card: StatsCard) -> discord.Embed:
     return _embed(f"Stats — {card.name}", fields=fields)
 
 
-def render(card: Card, guild_id: int | None = None, footer_key: str = "") -> Rendered:
+def render(card: m.Card, guild_id: int | None = None, footer_key: str = "") -> Rendered:
     """`guild_id` is set for cards sent by DM, so their buttons carry the server; `footer_key` marks a
     channel post with its idempotency key, so a retry can find it in the channel's history."""
     rendered = (
         _engagement(card)
-        if isinstance(card, ReminderCard | RecapCard | SeasonCard)
+        if isinstance(card, m.ReminderCard | m.RecapCard | m.SeasonCard)
         else _render(card, guild_id)
     )
     if footer_key and rendered.embeds:
@@ -188,20 +167,20 @@ def render(card: Card, guild_id: int | None = None, footer_key: str = "") -> Ren
     )
 
 
-def _render(card: Card, guild_id: int | None) -> Rendered:
+def _render(card: m.Card, guild_id: int | None) -> Rendered:
     match card:
-        case TextReply():
+        case m.TextReply():
             rows = _rows(card.buttons, guild_id)
             text = markdown(card.text)
             if not card.title and len(text) <= CONTENT:
                 return Rendered(content=text, rows=rows)
             return Rendered(embeds=(_embed(card.title, card.text),), rows=rows)
-        case ScenarioCard():
+        case m.ScenarioCard():
             how = (
                 "Press a button below — your answer stays private until the reveal."
                 if card.mode == "buttons"
                 else "React with "
-                + " · ".join(f"{o.emoji} {o.label}" for o in OPTIONS)
+                + " · ".join(f"{o.emoji} {o.label}" for o in m.OPTIONS)
                 + ". Your first reaction counts."
             )
             embed = _embed(
@@ -211,9 +190,9 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
                 footer=f"{card.team_name} · scenario {card.scenario_id}",
             )
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
-        case RevealCard():
-            right = option_for(card.answer)
-            votes = " · ".join(f"{option_for(p).emoji} {option_for(p).label}: {n}" for p, n in card.votes)
+        case m.RevealCard():
+            right = m.option_for(card.answer)
+            votes = " · ".join(f"{m.option_for(p).emoji} {m.option_for(p).label}: {n}" for p, n in card.votes)
             fields: list[tuple[str, str, bool]] = [
                 ("Votes", votes, False),
                 ("Right", f"{card.correct_count} of {card.total}", True),
@@ -227,31 +206,33 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
                 f"Answer: {right.emoji} {right.label}",
                 card.explanation,
                 fields=fields,
-                footer=" · ".join(p for p in (f"scenario {card.scenario_id}", level_label(card.level)) if p),
+                footer=" · ".join(
+                    p for p in (f"scenario {card.scenario_id}", m.level_label(card.level)) if p
+                ),
             )
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
-        case LeaderboardCard():
+        case m.LeaderboardCard():
             return Rendered(embeds=(_board_embed(card),))
-        case TeamRankingCard():
+        case m.TeamRankingCard():
             lines = [
                 f"**{r.rank}.** {r.team} — {r.points_per_member:.1f} pts/member · {r.points} pts · "
                 f"{r.active_members} active · {r.participation:.0%} participation"
                 for r in card.rows
             ] or ["No team has scored this month yet."]
             return Rendered(embeds=(_embed(card.title, "\n".join(lines)),))
-        case StatsCard():
+        case m.StatsCard():
             return Rendered(embeds=(_stats_embed(card),))
-        case LessonCard():
+        case m.LessonCard():
             fields = [("Check question", card.question, False)]
             if card.references:
                 fields.append(("Read more", "\n".join(card.references), False))
             embed = _embed(f"Lesson {card.order}/{card.total}: {card.title}", card.body, fields=fields)
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
-        case PracticeCard():
+        case m.PracticeCard():
             embed = _embed(f"Practice — {card.service}", card.prompt, footer=card.note or "")
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
-        case LookupCard():
-            party = option_for(card.party)
+        case m.LookupCard():
+            party = m.option_for(card.party)
             fields = [("Reference", card.reference, False)] if card.reference else []
             fields += [("See also", "\n".join(card.see_also), False)] if card.see_also else []
             fields += [("Not what you meant?", "Pick one below.", False)] if card.buttons else []
@@ -260,25 +241,25 @@ def _render(card: Card, guild_id: int | None) -> Rendered:
             )
             embed = _embed(f"{card.service}: {card.control}", body, fields=fields)
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
-        case FileCard():
+        case m.FileCard():
             text = markdown(f"**{card.title}**" + (f"\n{card.comment}" if card.comment else ""))
             return Rendered(content=clip(text, CONTENT), file=(card.filename, card.content.encode("utf-8")))
-        case HomeCard():
+        case m.HomeCard():
             embeds = [_stats_embed(card.stats), *(_board_embed(b) for b in card.boards)]
             return Rendered(embeds=tuple(embeds[:EMBEDS]))
     return Rendered(content="")  # pragma: no cover - every card type is matched above
 
 
-def _reveal_extras(card: RevealCard) -> list[tuple[str, str, bool]]:
+def _reveal_extras(card: m.RevealCard) -> list[tuple[str, str, bool]]:
     """What this round earned, and whose question it was."""
     extras = [("🏅 Achievements", "\n".join(card.achievements), False)] if card.achievements else []
     return extras + ([("💬 From the team", card.credit, False)] if card.credit else [])
 
 
-def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> Rendered:
+def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard) -> Rendered:
     """The reminder (pinging only a configured role), the recap with its chart attached, the season post."""
     match card:
-        case ReminderCard():
+        case m.ReminderCard():
             role = _ROLE.match(card.ping)
             ping = card.ping if role else ""
             return Rendered(  # an embed, so the footer key finds it again after a crash
@@ -286,7 +267,7 @@ def _engagement(card: ReminderCard | RecapCard | SeasonCard) -> Rendered:
                 embeds=(_embed(description=reminder_text(card)),),
                 ping_roles=(int(role.group(1)),) if role else (),
             )
-        case RecapCard():
+        case m.RecapCard():
             title, lines = recap_lines(card, str)
             embed = _embed(title, "\n".join(lines))
             embed.set_image(url=f"attachment://{card.chart_name}")

@@ -16,28 +16,7 @@ from typing import Any
 
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.adapters.slack.translate import PARTY_REACTION, action_id
-from bot.core.messages import (
-    OPTIONS,
-    Button,
-    Card,
-    FileCard,
-    HomeCard,
-    LeaderboardCard,
-    LeaderRow,
-    LessonCard,
-    LookupCard,
-    PracticeCard,
-    RecapCard,
-    ReminderCard,
-    RevealCard,
-    ScenarioCard,
-    SeasonCard,
-    StatsCard,
-    TeamRankingCard,
-    TextReply,
-    level_label,
-    option_for,
-)
+from bot.core import messages as m
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -131,7 +110,7 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
-def button_element(button: Button, index: int) -> Block:
+def button_element(button: m.Button, index: int) -> Block:
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_TEXT) or "·", "emoji": True},
@@ -143,7 +122,7 @@ def button_element(button: Button, index: int) -> Block:
     return element
 
 
-def actions(buttons: Sequence[Button]) -> list[Block]:
+def actions(buttons: Sequence[m.Button]) -> list[Block]:
     if not buttons:
         return []
     elements = [button_element(b, i) for i, b in enumerate(buttons[:MAX_ACTION_ELEMENTS])]
@@ -176,39 +155,39 @@ def message(text: str, blocks: list[Block]) -> SlackMessage:
 
 
 # Cards ------------------------------------------------------------------------------------------------
-def render(card: Card) -> SlackMessage:
-    """Every card type has a rendering; FileCard's is only the notice that a file was sent."""
+def render(card: m.Card) -> SlackMessage:
+    """Every card type has a rendering; m.FileCard's is only the notice that a file was sent."""
     match card:
-        case TextReply():
+        case m.TextReply():
             return _text(card)
-        case ScenarioCard():
+        case m.ScenarioCard():
             return _scenario(card)
-        case RevealCard():
+        case m.RevealCard():
             return _reveal(card)
-        case LeaderboardCard():
+        case m.LeaderboardCard():
             return message(card.title, _leaderboard(card))
-        case TeamRankingCard():
+        case m.TeamRankingCard():
             return _team_ranking(card)
-        case StatsCard():
+        case m.StatsCard():
             return message(f"Stats — {card.name}", _stats(card))
-        case LessonCard():
+        case m.LessonCard():
             return _lesson(card)
-        case PracticeCard():
+        case m.PracticeCard():
             return _practice(card)
-        case LookupCard():
+        case m.LookupCard():
             return _lookup(card)
-        case FileCard():
+        case m.FileCard():
             notice = f"📎 *{esc(card.title)}* — `{esc(card.filename)}` is in your direct messages."
             return message(f"{card.title} — sent to your direct messages.", [section(notice)])
-        case HomeCard():
+        case m.HomeCard():
             return message(APP_NAME, home_blocks(card)[:MAX_BLOCKS])
-        case ReminderCard():
+        case m.ReminderCard():
             text = reminder_text(card, slack_ping(card.ping))
             return message(text, [section(text)])
-        case RecapCard():
+        case m.RecapCard():
             title, lines = recap_lines(card, esc)
             return message(title, [header(title), *sections("\n".join(lines)), context(_CHART_NOTE)])
-        case SeasonCard():
+        case m.SeasonCard():
             title, lines = season_lines(card, esc)
             return message(title, [header(title), *sections("\n".join(lines))])
     raise TypeError(f"no Slack rendering for {type(card).__name__}")  # pragma: no cover
@@ -226,7 +205,7 @@ def slack_ping(ping: str) -> str:
     return ping if _SUBTEAM.match(ping) else esc(ping)
 
 
-def _text(card: TextReply) -> SlackMessage:
+def _text(card: m.TextReply) -> SlackMessage:
     title = card.title.strip()  # a whitespace-only header is rejected by Slack
     blocks: list[Block] = [header(title)] if title else []
     blocks += sections(esc(card.text)) or [section(esc(title) or APP_NAME)]
@@ -235,10 +214,10 @@ def _text(card: TextReply) -> SlackMessage:
 
 
 def _options_line() -> str:
-    return " · ".join(f":{PARTY_REACTION[o.party]}: {o.label}" for o in OPTIONS)
+    return " · ".join(f":{PARTY_REACTION[o.party]}: {o.label}" for o in m.OPTIONS)
 
 
-def _scenario(card: ScenarioCard) -> SlackMessage:
+def _scenario(card: m.ScenarioCard) -> SlackMessage:
     closes = slack_date(card.closes_at)
     how = (
         f"React with {_options_line()}. Your first answer counts. Answers close at {closes}."
@@ -260,15 +239,15 @@ def _bar(count: int, total: int, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _row(row: LeaderRow) -> str:
+def _row(row: m.LeaderRow) -> str:
     accuracy = f"{row.accuracy:.0%}" if row.answered else "–"
     return f"{row.rank}. {esc(row.name)} — *{row.points}* pts ({row.correct}/{row.answered}, {accuracy})"
 
 
-def _reveal(card: RevealCard) -> SlackMessage:
-    right = option_for(card.answer)
+def _reveal(card: m.RevealCard) -> SlackMessage:
+    right = m.option_for(card.answer)
     votes = [
-        f"{option_for(party).emoji} {option_for(party).label} {_bar(n, card.total)} {n}"
+        f"{m.option_for(party).emoji} {m.option_for(party).label} {_bar(n, card.total)} {n}"
         + (" ✅" if party is card.answer else "")
         for party, n in card.votes
     ]
@@ -286,7 +265,7 @@ def _reveal(card: RevealCard) -> SlackMessage:
             context(*(link(url, f"AWS documentation {i + 1}") for i, url in enumerate(card.references)))
         )
     if card.level:
-        blocks.append(context(f"Scenario `{esc(card.scenario_id)}` · {level_label(card.level)}"))
+        blocks.append(context(f"Scenario `{esc(card.scenario_id)}` · {m.level_label(card.level)}"))
     if card.top:
         blocks.append(section("*This week*\n" + "\n".join(_row(r) for r in card.top)))
     if card.credit:
@@ -298,7 +277,7 @@ def _reveal(card: RevealCard) -> SlackMessage:
     return message(f"The answer: {right.label}. {card.explanation}", blocks)
 
 
-def _leaderboard(card: LeaderboardCard) -> list[Block]:
+def _leaderboard(card: m.LeaderboardCard) -> list[Block]:
     lines = [_row(r) for r in card.rows] or ["No points in this period yet — answer today's scenario!"]
     blocks = [header(card.title), *sections("\n".join(lines))]
     if card.me is not None and all(r.user_id != card.me.user_id for r in card.rows):
@@ -306,7 +285,7 @@ def _leaderboard(card: LeaderboardCard) -> list[Block]:
     return blocks
 
 
-def _team_ranking(card: TeamRankingCard) -> SlackMessage:
+def _team_ranking(card: m.TeamRankingCard) -> SlackMessage:
     lines = [
         f"{r.rank}. *{esc(r.team)}* — {r.points_per_member:.1f} pts/member · "
         f"{r.participation:.0%} participation ({r.active_members} active, {r.points} pts)"
@@ -315,7 +294,7 @@ def _team_ranking(card: TeamRankingCard) -> SlackMessage:
     return message(card.title, [header(card.title), *sections("\n".join(lines))])
 
 
-def _stats(card: StatsCard) -> list[Block]:
+def _stats(card: m.StatsCard) -> list[Block]:
     weakest = ", ".join(f"{esc(topic)} ({acc:.0%})" for topic, acc in card.weakest_topics) or "–"
     pairs = [
         ("Points", str(card.points)),
@@ -332,7 +311,7 @@ def _stats(card: StatsCard) -> list[Block]:
     return blocks
 
 
-def _lesson(card: LessonCard) -> SlackMessage:
+def _lesson(card: m.LessonCard) -> SlackMessage:
     blocks: list[Block] = [
         header(f"Lesson {card.order}/{card.total}: {card.title}"),
         *sections(esc(card.body)),
@@ -344,7 +323,7 @@ def _lesson(card: LessonCard) -> SlackMessage:
     return message(f"Lesson {card.order}/{card.total}: {card.title}", blocks)
 
 
-def _practice(card: PracticeCard) -> SlackMessage:
+def _practice(card: m.PracticeCard) -> SlackMessage:
     blocks: list[Block] = [
         header("Practice"),
         section(f"*{esc(card.service)}*\n{esc(card.prompt)}"),
@@ -356,8 +335,8 @@ def _practice(card: PracticeCard) -> SlackMessage:
     return message(f"Practice: {card.prompt}", blocks)
 
 
-def _lookup(card: LookupCard) -> SlackMessage:
-    party = option_for(card.party)
+def _lookup(card: m.LookupCard) -> SlackMessage:
+    party = m.option_for(card.party)
     blocks = [
         header(f"{card.service}: {card.control}"),
         section(f"*{party.label}* {party.emoji} — {esc(card.reason)}"),
@@ -370,7 +349,7 @@ def _lookup(card: LookupCard) -> SlackMessage:
 
 
 # App Home ---------------------------------------------------------------------------------------------
-def home_blocks(card: HomeCard) -> list[Block]:
+def home_blocks(card: m.HomeCard) -> list[Block]:
     blocks: list[Block] = [
         header(APP_NAME),
         section(
@@ -388,7 +367,7 @@ def home_blocks(card: HomeCard) -> list[Block]:
     return fit(blocks, MAX_HOME_BLOCKS)
 
 
-def home_view(card: HomeCard) -> dict[str, Any]:
+def home_view(card: m.HomeCard) -> dict[str, Any]:
     return {"type": "home", "blocks": home_blocks(card)}
 
 

@@ -14,27 +14,7 @@ from typing import Any
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.adapters.recap_chart import recap_png
 from bot.adapters.teams.translate import ANSWER_BUTTONS, ANSWER_VERB
-from bot.core.messages import (
-    Button,
-    Card,
-    FileCard,
-    HomeCard,
-    LeaderboardCard,
-    LeaderRow,
-    LessonCard,
-    LookupCard,
-    PracticeCard,
-    RecapCard,
-    ReminderCard,
-    RevealCard,
-    ScenarioCard,
-    SeasonCard,
-    StatsCard,
-    TeamRankingCard,
-    TextReply,
-    level_label,
-    option_for,
-)
+from bot.core import messages as m
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.4"
@@ -56,7 +36,7 @@ def clip(text: str, limit: int = TEXT) -> str:
 
 
 def markdown(text: str) -> str:
-    """Core text uses Slack's `*bold*`; Adaptive Card markdown wants `**bold**`."""
+    """Core text uses Slack's `*bold*`; Adaptive m.Card markdown wants `**bold**`."""
     return _BOLD.sub(r"**\1**", text)
 
 
@@ -83,7 +63,7 @@ def _action(title: str, verb: str, data: Json, style: str = "default") -> Json:
     return action
 
 
-def _buttons(buttons: Sequence[Button]) -> list[Json]:
+def _buttons(buttons: Sequence[m.Button]) -> list[Json]:
     return [_action(b.label, b.action, {"v": b.value}, b.style) for b in list(buttons)[:ACTIONS]]
 
 
@@ -101,7 +81,7 @@ def _when(at: datetime) -> str:
     return "{{TIME(" + at.strftime("%Y-%m-%dT%H:%M:%SZ") + ")}}"
 
 
-def scenario(c: ScenarioCard, key: str = "", answered: int = 0, closed: bool = False) -> Json:
+def scenario(c: m.ScenarioCard, key: str = "", answered: int = 0, closed: bool = False) -> Json:
     """The daily question with the three answer buttons (Teams has buttons only: its reactions can't carry
     three answers). `answered` is shown as a count, never as votes; a closed card has no buttons."""
     if closed:
@@ -123,13 +103,13 @@ def scenario(c: ScenarioCard, key: str = "", answered: int = 0, closed: bool = F
     return card(body, actions, key)
 
 
-def _leader(row: LeaderRow) -> str:
+def _leader(row: m.LeaderRow) -> str:
     return (
         f"**{row.rank}.** {row.name} — {row.points} pts · {row.correct}/{row.answered} ({row.accuracy:.0%})"
     )
 
 
-def _board(c: LeaderboardCard) -> list[Json]:
+def _board(c: m.LeaderboardCard) -> list[Json]:
     lines = [_leader(r) for r in c.rows] or ["Nobody has scored yet — answer today's scenario!"]
     body = [_title(c.title), _text("\n\n".join(lines))]
     if c.me:
@@ -137,7 +117,7 @@ def _board(c: LeaderboardCard) -> list[Json]:
     return body
 
 
-def _stats(c: StatsCard) -> list[Json]:
+def _stats(c: m.StatsCard) -> list[Json]:
     facts = [
         ("Points", str(c.points)),
         ("Accuracy", f"{c.accuracy:.0%} ({c.correct}/{c.answered})"),
@@ -163,9 +143,9 @@ def _short(url: str) -> str:
     return clip(tail or url, 60)
 
 
-def reveal(c: RevealCard, key: str = "") -> Json:
-    right = option_for(c.answer)
-    votes = " · ".join(f"{option_for(p).emoji} {option_for(p).label}: {n}" for p, n in c.votes)
+def reveal(c: m.RevealCard, key: str = "") -> Json:
+    right = m.option_for(c.answer)
+    votes = " · ".join(f"{m.option_for(p).emoji} {m.option_for(p).label}: {n}" for p, n in c.votes)
     body = [
         _title(f"Answer: {right.emoji} {right.label}"),
         _text(c.explanation),
@@ -179,32 +159,32 @@ def reveal(c: RevealCard, key: str = "") -> Json:
         body.append(_text("🏅 " + " · ".join(c.achievements)))
     if c.references:
         body.append(_links(c.references))
-    body.append(_subtle(" · ".join(p for p in (f"scenario {c.scenario_id}", level_label(c.level)) if p)))
+    body.append(_subtle(" · ".join(p for p in (f"scenario {c.scenario_id}", m.level_label(c.level)) if p)))
     return card(body, _buttons(c.buttons), key)
 
 
-def render(c: Card, key: str = "") -> Json:
-    """Any card as an Adaptive Card; `key` marks a channel post so it can be found again after a crash."""
+def render(c: m.Card, key: str = "") -> Json:
+    """Any card as an Adaptive m.Card; `key` marks a channel post so it can be found again after a crash."""
     match c:
-        case ScenarioCard():
+        case m.ScenarioCard():
             return scenario(c, key)
-        case RevealCard():
+        case m.RevealCard():
             return reveal(c, key)
-        case TextReply():
+        case m.TextReply():
             body = ([_title(c.title)] if c.title else []) + [_text(c.text)]
             return card(body, _buttons(c.buttons), key)
-        case LeaderboardCard():
+        case m.LeaderboardCard():
             return card(_board(c), key=key)
-        case TeamRankingCard():
+        case m.TeamRankingCard():
             lines = [
                 f"**{r.rank}.** {r.team} — {r.points_per_member:.1f} pts/member · {r.points} pts · "
                 f"{r.active_members} active · {r.participation:.0%} participation"
                 for r in c.rows
             ] or ["No team has scored this month yet."]
             return card([_title(c.title), _text("\n\n".join(lines))], key=key)
-        case StatsCard():
+        case m.StatsCard():
             return card(_stats(c), key=key)
-        case LessonCard():
+        case m.LessonCard():
             body = [
                 _title(f"Lesson {c.order}/{c.total}: {c.title}"),
                 _text(c.body),
@@ -213,13 +193,13 @@ def render(c: Card, key: str = "") -> Json:
             if c.references:
                 body.append(_links(c.references))
             return card(body, _buttons(c.buttons), key)
-        case PracticeCard():
+        case m.PracticeCard():
             body = [_title(f"Practice — {c.service}"), _text(c.prompt)]
             if c.note:
                 body.append(_subtle(c.note))
             return card(body, _buttons(c.buttons), key)
-        case LookupCard():
-            party = option_for(c.party)
+        case m.LookupCard():
+            party = m.option_for(c.party)
             body = [
                 _title(f"{c.service}: {c.control}"),
                 _text(f"**{party.emoji} {party.label}** — {c.reason}"),
@@ -227,32 +207,32 @@ def render(c: Card, key: str = "") -> Json:
             if c.reference:
                 body.append(_links([c.reference]))
             return card(body, key=key)
-        case FileCard():
+        case m.FileCard():
             return file_card(c)
-        case HomeCard():
+        case m.HomeCard():
             body = _stats(c.stats)
             for board in c.boards:
                 body += _board(board)
             return card(body, key=key)
-        case ReminderCard():
+        case m.ReminderCard():
             return card([_text(reminder_text(c))], key=key)  # pings in Teams need entities: never sent
-        case RecapCard():
+        case m.RecapCard():
             return recap_card(c, key)
-        case SeasonCard():
+        case m.SeasonCard():
             title, lines = season_lines(c, str)
             return card([_title(title), _text("\n\n".join(lines))], key=key)
     return card([_text("—")])  # pragma: no cover - every card type is matched above
 
 
-def recap_card(c: RecapCard, key: str) -> Json:
-    """The recap with its chart inline: an Adaptive Card Image with a data: URI (Teams renders PNG ones)."""
+def recap_card(c: m.RecapCard, key: str) -> Json:
+    """The recap with its chart inline: an Adaptive m.Card Image with a data: URI (Teams renders PNG ones)."""
     title, lines = recap_lines(c, str)
     chart = base64.b64encode(recap_png(c, dpi=72)).decode("ascii")
     image = {"type": "Image", "url": f"data:image/png;base64,{chart}", "altText": "Accuracy by topic"}
     return card([_title(title), _text("\n\n".join(lines)), image], key=key)
 
 
-def file_card(c: FileCard) -> Json:
+def file_card(c: m.FileCard) -> Json:
     """A bot cannot attach a file in Teams without the file-consent flow; the CSV goes inline, monospaced."""
     body = [_title(c.title)]
     if c.comment:
@@ -265,34 +245,34 @@ def file_card(c: FileCard) -> Json:
     return card(body)
 
 
-def summary(c: Card) -> str:
+def summary(c: m.Card) -> str:
     """The plain text of a card: the notification preview and what an invoke response shows."""
     match c:
-        case TextReply():
+        case m.TextReply():
             return markdown(c.text)
-        case ScenarioCard():
+        case m.ScenarioCard():
             return f"Who's responsible? — {c.service}"
-        case RevealCard():
-            return f"Answer: {option_for(c.answer).label}"
-        case LeaderboardCard() | TeamRankingCard():
+        case m.RevealCard():
+            return f"Answer: {m.option_for(c.answer).label}"
+        case m.LeaderboardCard() | m.TeamRankingCard():
             return c.title
-        case StatsCard():
+        case m.StatsCard():
             return f"Stats — {c.name}"
-        case LessonCard():
+        case m.LessonCard():
             return f"Lesson {c.order}/{c.total}: {c.title}"
-        case PracticeCard():
+        case m.PracticeCard():
             return f"Practice — {c.service}"
-        case LookupCard():
+        case m.LookupCard():
             return f"{c.service}: {c.control}"
-        case FileCard():
+        case m.FileCard():
             return c.title
-        case HomeCard():
+        case m.HomeCard():
             return f"Stats — {c.stats.name}"
     return ""  # pragma: no cover
 
 
 def find_key(content: object, key: str) -> bool:
-    """Whether an Adaptive Card (as Graph returns it: a dict or its JSON text) is marked with `key`."""
+    """Whether an Adaptive m.Card (as Graph returns it: a dict or its JSON text) is marked with `key`."""
     if isinstance(content, str):
         import json
 

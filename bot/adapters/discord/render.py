@@ -167,6 +167,22 @@ def render(card: m.Card, guild_id: int | None = None, footer_key: str = "") -> R
     )
 
 
+def _reveal_embed(card: m.RevealCard) -> discord.Embed:
+    right = m.option_for(card.answer)
+    votes = " · ".join(f"{m.option_for(p).emoji} {m.option_for(p).label}: {n}" for p, n in card.votes)
+    fields: list[tuple[str, str, bool]] = [
+        ("Votes", votes, False),
+        ("Right", f"{card.correct_count} of {card.total}", True),
+    ]
+    if card.top:
+        fields.append(("This week", "\n".join(_leader_line(r) for r in card.top), False))
+    fields += _reveal_extras(card)
+    if card.references:
+        fields.append(("Read more", "\n".join(card.references), False))
+    footer = " · ".join(p for p in (f"scenario {card.scenario_id}", m.level_label(card.level)) if p)
+    return _embed(f"Answer: {right.emoji} {right.label}", card.explanation, fields=fields, footer=footer)
+
+
 def _render(card: m.Card, guild_id: int | None) -> Rendered:
     match card:
         case m.TextReply():
@@ -191,26 +207,7 @@ def _render(card: m.Card, guild_id: int | None) -> Rendered:
             )
             return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
         case m.RevealCard():
-            right = m.option_for(card.answer)
-            votes = " · ".join(f"{m.option_for(p).emoji} {m.option_for(p).label}: {n}" for p, n in card.votes)
-            fields: list[tuple[str, str, bool]] = [
-                ("Votes", votes, False),
-                ("Right", f"{card.correct_count} of {card.total}", True),
-            ]
-            if card.top:
-                fields.append(("This week", "\n".join(_leader_line(r) for r in card.top), False))
-            fields += _reveal_extras(card)
-            if card.references:
-                fields.append(("Read more", "\n".join(card.references), False))
-            embed = _embed(
-                f"Answer: {right.emoji} {right.label}",
-                card.explanation,
-                fields=fields,
-                footer=" · ".join(
-                    p for p in (f"scenario {card.scenario_id}", m.level_label(card.level)) if p
-                ),
-            )
-            return Rendered(embeds=(embed,), rows=_rows(card.buttons, guild_id))
+            return Rendered(embeds=(_reveal_embed(card),), rows=_rows(card.buttons, guild_id))
         case m.LeaderboardCard():
             return Rendered(embeds=(_board_embed(card),))
         case m.TeamRankingCard():

@@ -96,6 +96,11 @@ class ScenarioCard:
     post_key: str = ""  # the idempotency key it is posted under (an adapter that redraws it marks it again)
 
 
+def accuracy(correct: int, answered: int) -> float:
+    """Share of answers that were right (0 when nothing was answered)."""
+    return correct / answered if answered else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class LeaderRow:
     rank: int
@@ -107,7 +112,7 @@ class LeaderRow:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
+        return accuracy(self.correct, self.answered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,7 @@ class StatsCard:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
+        return accuracy(self.correct, self.answered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +258,7 @@ class TopicAccuracy:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
+        return accuracy(self.correct, self.answered)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,17 @@ def slack_settings(fake: FakeSlack, mode: str, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def oauth_settings(fake: FakeSlack) -> Settings:
+    """HTTP mode with OAuth installs (many workspaces) against the fake's app credentials."""
+    return slack_settings(
+        fake,
+        "http",
+        slack_client_id=fake.client_id,
+        slack_client_secret=fake.client_secret,
+        slack_state_secret="a-long-random-state-secret",
+    )
+
+
 async def build_world(
     fake: FakeSlack, repo: Repository, mode: str, settings: Settings, clock: FakeClock | None = None
 ) -> SlackWorld:

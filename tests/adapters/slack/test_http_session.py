@@ -16,6 +16,7 @@ from tests.adapters.slack.conftest import (
     SlackWorld,
     build_world,
     close_world,
+    oauth_settings,
     populate,
     slack_settings,
 )
@@ -53,14 +54,7 @@ async def test_calls_and_replies_share_one_connection_and_the_session_closes_on_
 async def oauth_world(fake: FakeSlack, slack_repo: Repository) -> AsyncIterator[SlackWorld]:
     populate(fake, "T1", "C1")
     fake.workspaces["T1"].installed = False
-    settings = slack_settings(
-        fake,
-        "http",
-        slack_client_id=fake.client_id,
-        slack_client_secret=fake.client_secret,
-        slack_state_secret="a-long-random-state-secret",
-    )
-    world = await build_world(fake, slack_repo, "http", settings)
+    world = await build_world(fake, slack_repo, "http", oauth_settings(fake))
     try:
         yield world
     finally:

@@ -21,8 +21,8 @@ from tests.adapters.slack.conftest import (
     SlackWorld,
     build_world,
     close_world,
+    oauth_settings,
     populate,
-    slack_settings,
 )
 from tests.fakes.fake_slack import FakeSlack
 
@@ -38,14 +38,7 @@ async def oauth_world(fake: FakeSlack, slack_repo: Repository) -> AsyncIterator[
     populate(fake, "T2", "C2")
     for ws in fake.workspaces.values():
         ws.installed = False  # nobody has installed the app yet
-    settings = slack_settings(
-        fake,
-        "http",
-        slack_client_id=fake.client_id,
-        slack_client_secret=fake.client_secret,
-        slack_state_secret="a-long-random-state-secret",
-    )
-    world = await build_world(fake, slack_repo, "http", settings)
+    world = await build_world(fake, slack_repo, "http", oauth_settings(fake))
     try:
         yield world
     finally:

@@ -146,13 +146,24 @@ def cells(driver: Any, table_id: str) -> list[list[str]]:
 
 def click_and_wait(driver: Any, element: Any, js: bool = True) -> None:
     """Click something that loads a new page, and wait until it has."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(element))
+    WebDriverWait(driver, 15).until(lambda _: gone(element))
     if js:
         settle(driver)
+
+
+def gone(element: Any) -> bool:
+    """The element's page has been replaced. Chromium sometimes says so as an inspector error ("Node with
+    given id does not belong to the document") rather than a stale-element error: both mean gone."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 def settle(driver: Any) -> None:
@@ -170,10 +181,32 @@ def settle(driver: Any) -> None:
 
 
 def open_link(driver: Any, link: str, js: bool = True) -> None:
+    """Open a login link and press its button. With a session already open, the page's time-zone script may
+    reload it once (base.html) between finding the button and clicking it: wait for the page the browser
+    settles on, then press."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(link)
-    click_and_wait(driver, driver.find_element(By.ID, "open"), js)
+
+    clicked: list[Any] = []
+
+    def pressed(d: Any) -> bool:
+        if d.execute_script("return document.readyState") != "complete":
+            return False
+        try:
+            button = d.find_element(By.ID, "open")
+            button.click()
+        except (StaleElementReferenceException, WebDriverException):
+            return False  # the page reloaded under us: find the button again
+        clicked.append(button)
+        return True
+
+    WebDriverWait(driver, 30).until(pressed)
+    WebDriverWait(driver, 15).until(lambda _: gone(clicked[0]))
+    if js:
+        settle(driver)
 
 
 def text_of(driver: Any, element_id: str) -> str:

@@ -25,6 +25,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.client import web_client
 from bot.app import Application
 from bot.config import Settings
+from bot.heap import frozen_startup_heap
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 
@@ -38,8 +39,9 @@ async def _app(settings: Settings) -> None:
     app = Application(settings)
     try:
         await app.start()
-        print(f"PORT {app.port}", flush=True)
-        await _stdin_closed()
+        with frozen_startup_heap():  # as `respbot run` does (bot/app.py run_bot)
+            print(f"PORT {app.port}", flush=True)
+            await _stdin_closed()
     finally:
         await app.stop()
 

@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bench.common import now
+from bench.common import collector_paused, now
 from bot.adapters.slack.adapter import SCOPES
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.core.engine import Engine, EngineConfig
@@ -200,10 +200,11 @@ async def load(
 async def burst(
     fake: TimedFakeSlack, worker: Worker, senders: Sequence[tuple[str, str]], total: int, replies: bool
 ) -> Burst:
-    cpu = worker.cpu_seconds()
-    latencies, sent = await load(fake, worker.url, senders, total)
-    waited: list[float] = []
-    if replies:  # every command answered on its response_url before the figure counts
-        await fake.wait_until(lambda: all(rid in fake.replied_at for rid in sent), WITHIN)
-        waited = [fake.replied_at[rid] - began for rid, began in sent.items()]
-    return Burst(latencies, waited, worker.cpu_seconds() - cpu)
+    with collector_paused():  # our own GC pauses are not the worker's latency
+        cpu = worker.cpu_seconds()
+        latencies, sent = await load(fake, worker.url, senders, total)
+        if replies:  # every command answered on its response_url before the figure counts
+            await fake.wait_until(lambda: all(rid in fake.replied_at for rid in sent), WITHIN)
+        cpu = worker.cpu_seconds() - cpu
+    waited = [fake.replied_at[rid] - began for rid, began in sent.items()] if replies else []
+    return Burst(latencies, waited, cpu)

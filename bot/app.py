@@ -31,6 +31,7 @@ from bot.dashboard import Dashboard
 from bot.dashboard.wiring import mount_dashboard
 from bot.faults import crashpoint
 from bot.health import adapter_health, adapters_part, database_part, overall, scheduler_part
+from bot.heap import frozen_startup_heap
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
@@ -265,6 +266,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         log.error("could not start: %s", describe_start_failure(exc))
         return 1
     try:
-        return await app.serve(stop)
+        with frozen_startup_heap():  # full GC passes skip what start-up built (heap.py)
+            return await app.serve(stop)
     finally:
         await app.stop()

@@ -144,7 +144,9 @@ class SlackAdapter:
             installation_store_bot_only=True if installation_store else None,
             oauth_settings=oauth_settings,
             authorize=self.authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as it is
-            request_verification_enabled=mode == "http",
+            # HTTP mode: the front door (http_gate.py) has verified the signature before bolt sees a request;
+            # bolt checking it again would only double the work. Socket Mode has no signatures.
+            request_verification_enabled=False,
             process_before_response=False,
         )
         self.listeners.register(self.app)

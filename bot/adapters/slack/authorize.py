@@ -3,25 +3,62 @@
 Bolt authorizes every request before the ack: it looks the workspace's installation up in our store (so an
 uninstall takes effect at once) and then, unless its cache is on, calls `auth.test` with the token — a Web API
 round trip inside every ack. The cache keeps that answer per token; an uninstall or revoked tokens drop the
-workspace's entries (`forget_workspace`), so nothing of it is reused.
+workspace's entries (`forget_workspace`), so nothing of it is reused. Requests of one workspace that arrive
+together share one authorize (single_flight.py): before its answer is cached, each would call `auth.test`.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.authorization.authorize_result import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.single_flight import SingleFlight
+
 log = logging.getLogger(__name__)
+
+#: (enterprise, workspace, org-wide install): what a bot-token authorize depends on.
+WorkspaceKey = tuple[str | None, str | None, bool]
+
+
+class SharedAuthorize(AsyncInstallationStoreAuthorize):
+    """Bolt's installation-store authorize; concurrent requests of a workspace share one run of it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.under_way: SingleFlight[WorkspaceKey, AuthorizeResult | None] = SingleFlight()
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        """Bot tokens only (no user-token or actor resolution), so the answer depends on the workspace, not on
+        who sent the request."""
+        key = (enterprise_id, team_id, bool(context.is_enterprise_install))
+        parent = super().__call__
+        return await self.under_way.run(
+            key,
+            lambda: parent(context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id),
+        )
 
 
 def cached_authorize(
     store: AsyncInstallationStore, client_id: str, client_secret: str, client: AsyncWebClient
-) -> AsyncInstallationStoreAuthorize:
+) -> SharedAuthorize:
     """Bot-token installs only (the app never asks for user tokens), like `installation_store_bot_only`."""
-    return AsyncInstallationStoreAuthorize(
+    return SharedAuthorize(
         logger=log,
         installation_store=store,
         client_id=client_id,

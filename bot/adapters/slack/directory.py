@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.client import web_client
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
+from bot.adapters.slack.single_flight import SingleFlight
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class WorkspaceDirectory:
         self._bot_users: LRUCache[str, str] = LRUCache(WORKSPACES)
         self._people: TTLCache[tuple[str, str], t.Person] = TTLCache(PEOPLE, PERSON_TTL)
         self._dms: LRUCache[tuple[str, str], str] = LRUCache(DM_CHANNELS)
+        #: users.info calls under way: people asking at the same moment share one (single_flight.py).
+        self._looking_up: SingleFlight[tuple[str, str], t.Person] = SingleFlight()
         self.session: aiohttp.ClientSession | None = None
 
     def use_session(self, session: aiohttp.ClientSession | None) -> None:
@@ -96,6 +99,9 @@ class WorkspaceDirectory:
         cached = self._people.get(key)
         if cached is not None:
             return cached
+        return await self._looking_up.run(key, lambda: self._look_up(workspace, user_id))
+
+    async def _look_up(self, workspace: str, user_id: str) -> t.Person:
         try:
             info = await (await self.client(workspace)).users_info(user=user_id)
             person = t.person_from_user(info["user"])
@@ -104,7 +110,7 @@ class WorkspaceDirectory:
             person = t.Person(user_id)
         if user_id in self.admins or f"{workspace}:{user_id}" in self.admins:
             person = t.Person(person.user_id, person.display_name, person.is_bot, True, person.timezone)
-        self._people[key] = person
+        self._people[(workspace, user_id)] = person
         return person
 
     async def dm_channel(self, workspace: str, user_id: str) -> str:

@@ -5,9 +5,11 @@ install of it is checked again)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.core.events import Tenant
 from bot.core.ports import Repository
@@ -84,4 +86,37 @@ async def test_oauth_authorize_caches_auth_test_and_an_uninstall_drops_it(oauth_
     await install(oauth_world, "T1")  # installed again (the same token, in the fake): checked again
     before = len(fake.calls_of("auth.test"))
     await fake.command("T1", "UANN", "C1", "help")
+    assert len(fake.calls_of("auth.test")) == before + 1
+
+
+async def test_people_asking_at_the_same_moment_share_one_users_info(
+    fake: FakeSlack, slack_repo: Repository
+) -> None:
+    ws = populate(fake)
+    world = await build_world(
+        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
+    )
+    try:
+        directory = world.adapter.directory
+        people = await asyncio.gather(*(directory.person("T1", uid) for uid in PEOPLE * 10))
+        assert {p.display_name for p in people} == {uid[1:].title() for uid in PEOPLE}
+    finally:
+        await close_world(world)
+    assert sorted(c.params["user"] for c in fake.calls_of("users.info")) == sorted(PEOPLE)
+
+
+async def test_requests_of_a_workspace_arriving_together_share_one_authorize(oauth_world: SlackWorld) -> None:
+    fake, adapter = oauth_world.fake, oauth_world.adapter
+    assert adapter.authorize is not None
+    await install(oauth_world, "T1")
+    before = len(fake.calls_of("auth.test"))
+    fake.slow("auth.test", 0.5)  # the first answer is late: every request has looked the install up by then
+    context = AsyncBoltContext(client=adapter.app.client)
+    results = await asyncio.gather(
+        *(
+            adapter.authorize(context=context, enterprise_id=None, team_id="T1", user_id=uid)
+            for uid in PEOPLE * 4
+        )
+    )
+    assert {r.team_id for r in results if r is not None} == {"T1"} and None not in results
     assert len(fake.calls_of("auth.test")) == before + 1

@@ -25,11 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.recap_chart import recap_png
 from bot.adapters.slack import translate as t
-from bot.adapters.slack.authorize import cached_authorize
+from bot.adapters.slack.authorize import BotTokenAuthorize, cached_authorize
 from bot.adapters.slack.blocks import home_view, render
+from bot.adapters.slack.bolt_logs import quiet_bolt_logger
 from bot.adapters.slack.client import api_error, http_session, web_client
 from bot.adapters.slack.directory import NotInstalled, WorkspaceDirectory
-from bot.adapters.slack.http_gate import SlackRequestGate, WithholdRequestBodies
+from bot.adapters.slack.http_gate import SlackRequestGate
 from bot.adapters.slack.installation_store import RepositoryInstallationStore
 from bot.adapters.slack.listeners import COMMAND, SlackListeners
 from bot.adapters.slack.oauth_state import SignedStateStore
@@ -128,22 +129,21 @@ class SlackAdapter:
             if installation_store is not None and oauth_settings is not None
             else None
         )
+        # Single workspace: the bot token's auth.test, made once at start-up (authorize.py).
+        self._bot_authorize = BotTokenAuthorize(client) if installation_store is None else None
         self.directory = WorkspaceDirectory(client, installation_store, admin_users, retry_pause)
         self.poster = SlackPoster(self.directory, post_interval, history_limit)
         self.listeners = SlackListeners(
             self.directory, self.poster, installation_store, self._clock, self._deliver, self.authorize
         )
-        bolt_log = logging.getLogger("slack_bolt")
-        if not any(isinstance(f, WithholdRequestBodies) for f in bolt_log.filters):
-            bolt_log.addFilter(WithholdRequestBodies())
         self.app = AsyncApp(
-            logger=bolt_log,
+            logger=quiet_bolt_logger(),  # bolt_logs.py
             client=client,
             signing_secret=signing_secret,
             installation_store=installation_store,
             installation_store_bot_only=True if installation_store else None,
             oauth_settings=oauth_settings,
-            authorize=self.authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as it is
+            authorize=self.authorize or self._bot_authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize as it is
             # HTTP mode: the front door (http_gate.py) has verified the signature before bolt sees a request;
             # bolt checking it again would only double the work. Socket Mode has no signatures.
             request_verification_enabled=False,
@@ -231,6 +231,8 @@ class SlackAdapter:
                     f"Slack refused SLACK_BOT_TOKEN ({api_error(exc)}); check the token and reinstall."
                 ) from None
             self.directory.adopt(str(auth["team_id"]), str(auth["user_id"]))
+            if self._bot_authorize is not None:
+                self._bot_authorize.remember(auth)
         if self.mode == "socket":
             self._handler = GatedSocketModeHandler(self.app, self._app_token, self._base, self.listeners.gate)
             client = self._handler.client

@@ -1,10 +1,15 @@
-"""OAuth mode's authorize step, through bolt's public API, with its auth.test cache on.
+"""Bolt's authorize step, which runs before every ack: OAuth mode through bolt's public API with its auth.test
+cache on; single-workspace mode (SLACK_BOT_TOKEN) from the auth.test made at start-up.
 
 Bolt authorizes every request before the ack: it looks the workspace's installation up in our store (so an
 uninstall takes effect at once) and then, unless its cache is on, calls `auth.test` with the token — a Web API
 round trip inside every ack. The cache keeps that answer per token; an uninstall or revoked tokens drop the
 workspace's entries (`forget_workspace`), so nothing of it is reused. Requests of one workspace that arrive
 together share one authorize (single_flight.py): before its answer is cached, each would call `auth.test`.
+
+Single-workspace mode: bolt's own single-team authorize calls `auth.test` on the first request, and every
+request arriving before that answer makes its own call (82 in the ack benchmark's first burst). The adapter
+makes that call at start-up anyway, so `BotTokenAuthorize` is handed its answer (`remember`).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncInstallationStoreAuthorize
 from slack_bolt.authorization.authorize_result import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.slack.single_flight import SingleFlight
 
@@ -76,3 +82,39 @@ def forget_workspace(authorize: AsyncInstallationStoreAuthorize, team_id: str) -
     for token in stale:
         cache.pop(token, None)
     return len(stale)
+
+
+class BotTokenAuthorize(AsyncAuthorize):
+    """Single-workspace mode: every request is authorized with the one bot token's auth.test answer — the one
+    the adapter got at start-up, or, for a request that comes sooner, one call shared by all that do."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.result: AuthorizeResult | None = None
+        self._asking: SingleFlight[str, AuthorizeResult] = SingleFlight()
+
+    def remember(self, auth_test: AsyncSlackResponse) -> None:
+        self.result = AuthorizeResult.from_auth_test_response(
+            auth_test_response=auth_test, bot_token=self.client.token
+        )
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        """The token's answer; a refused token raises SlackApiError (bolt tells the user) and is asked again."""
+        if self.result is None:
+            self.result = await self._asking.run("auth.test", self._ask)
+        return self.result
+
+    async def _ask(self) -> AuthorizeResult:
+        self.remember(await self.client.auth_test())
+        assert self.result is not None
+        return self.result

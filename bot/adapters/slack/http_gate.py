@@ -67,18 +67,3 @@ class SlackRequestGate:
             log.warning("refused a signed Slack request whose body is not a form or a JSON object")
             return web.Response(status=400, text="malformed body")
         return None
-
-
-class WithholdRequestBodies(logging.Filter):
-    """On slack-bolt's loggers: a record that would print a request (its body, token, response_url) keeps
-    only its first words, so nothing the platform sent is logged verbatim."""
-
-    MARKERS = ("body:", "token=", "response_url", "payload=", '"token"')
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(marker in message for marker in self.MARKERS):
-            head = message.split("(", 1)[0].split(":", 1)[0].strip()[:80]
-            record.msg = f"{head} (request details withheld)"
-            record.args = None
-        return True

@@ -9,7 +9,8 @@ import time
 import aiohttp
 import pytest
 
-from bot.adapters.slack.http_gate import WithholdRequestBodies, well_formed
+from bot.adapters.slack.bolt_logs import WithholdRequestBodies
+from bot.adapters.slack.http_gate import well_formed
 from tests.adapters.slack.conftest import SlackWorld
 from tests.fakes.fake_slack import sign
 

@@ -6,11 +6,16 @@ install of it is checked again)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 
+from bot.adapters.slack.authorize import BotTokenAuthorize
+from bot.adapters.slack.client import web_client
 from bot.core.events import Tenant
 from bot.core.ports import Repository
 from tests.adapters.slack.conftest import (
@@ -120,3 +125,57 @@ async def test_requests_of_a_workspace_arriving_together_share_one_authorize(oau
     )
     assert {r.team_id for r in results if r is not None} == {"T1"} and None not in results
     assert len(fake.calls_of("auth.test")) == before + 1
+
+
+async def test_a_burst_right_after_start_is_authorized_with_the_start_up_auth_test(
+    fake: FakeSlack, slack_repo: Repository
+) -> None:
+    ws = populate(fake)
+    world = await build_world(
+        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
+    )
+    try:
+        assert len(fake.calls_of("auth.test")) == 1  # the adapter's own, at start-up
+        replies = await asyncio.gather(*(fake.command("T1", uid, "C1", "help") for uid in PEOPLE * 2))
+        assert all("Commands" in reply.text for (reply,) in replies)
+    finally:
+        await close_world(world)
+    assert (
+        len(fake.calls_of("auth.test")) == 1
+    )  # bolt's single-team authorize would ask again, once per request
+
+
+async def test_a_request_before_start_up_asks_once_for_all_and_a_refused_token_is_asked_again(
+    fake: FakeSlack,
+) -> None:
+    ws = populate(fake)
+    async with aiohttp.ClientSession() as session:
+        authorize = BotTokenAuthorize(web_client(fake.api_url, ws.token, 0, session))
+        context = AsyncBoltContext()
+        fake.fail("auth.test", status=200)  # Slack's {"ok": false}: the request is refused, nothing is kept
+        with pytest.raises(SlackApiError):
+            await authorize(context=context, enterprise_id=None, team_id="T1", user_id="UANN")
+        results = await asyncio.gather(
+            *(authorize(context=context, enterprise_id=None, team_id="T1", user_id=u) for u in PEOPLE)
+        )
+    assert {(r.team_id, r.bot_token, r.bot_user_id) for r in results if r is not None} == {
+        ("T1", ws.token, ws.bot_user_id)
+    }
+    assert len(fake.calls_of("auth.test")) == 2  # the refused one, then one shared by five
+
+
+async def test_a_documented_configuration_starts_without_bolt_warnings(
+    fake: FakeSlack, slack_repo: Repository, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = populate(fake)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", ws.token)  # bolt reads it too, and says it is "unused"
+    world = await build_world(
+        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
+    )
+    await close_world(world)
+    bolt = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("slack_bolt") and r.levelno >= logging.WARNING
+    ]
+    assert bolt == []

@@ -120,6 +120,8 @@ class FakeTeams:
         self.messages: dict[str, Message] = {}
         self.personal: dict[str, tuple[str, str]] = {}  # conversation id → (tenant, user id)
         self.requests: list[tuple[str, str]] = []
+        #: "v3" (Bot Connector) / "graph" → the client connections (host, port) requests arrived on.
+        self.client_connections: dict[str, set[tuple[str, int]]] = {}
         self.faults: list[Fault] = []
         self.tokens: set[str] = set()
         self.updates_gate: asyncio.Event | None = None  # when set up, card updates wait for it
@@ -363,6 +365,12 @@ class FakeTeams:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         path = request.path
         self.requests.append((request.method, path))
+        if path.startswith(("/v3/", "/graph/")) and request.transport is not None:
+            peer = request.transport.get_extra_info("peername")
+            if peer:  # the bot's side of the TCP connection the request came on
+                self.client_connections.setdefault(path.split("/")[1], set()).add(
+                    (str(peer[0]), int(peer[1]))
+                )
         if path.startswith(("/v3/", "/graph/")):
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer ") or header[7:] not in self.tokens:

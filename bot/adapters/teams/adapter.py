@@ -33,6 +33,7 @@ from bot.adapters.teams import auth, cards
 from bot.adapters.teams import translate as t
 from bot.adapters.teams.connector import TeamsRest, is_retryable
 from bot.adapters.teams.references import References, TenantReference, card_from_dict
+from bot.adapters.teams.sessions import TeamsSessions
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
@@ -135,8 +136,14 @@ class TeamsAdapter:
         self._sink = sink
         log.info("Teams adapter started; messaging endpoint %s", ROUTE, extra={"platform": t.PLATFORM})
 
+    @property
+    def connections(self) -> TeamsSessions:
+        """The kept outbound connections (sessions.py)."""
+        return self._rest.sessions
+
     async def stop(self) -> None:
         await self.idle()
+        await self._rest.close()  # the kept connections (sessions.py)
         self._sink = None
 
     async def idle(self) -> None:

@@ -1,5 +1,5 @@
 """Outbound calls: the Bot Connector through the SDK's TeamsConnectorClient, Microsoft Graph with plain
-aiohttp (two read-only calls do not justify the Graph SDK). Throttling (429) and server errors (5xx) are
+aiohttp (two read-only calls do not justify the Graph SDK), over connections kept open (sessions.py). Throttling (429) and server errors (5xx) are
 retried after Retry-After; a post is never blindly re-sent (see TeamsAdapter._post_once).
 """
 
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from bot.adapters.teams.auth import BOT_CONNECTOR_RESOURCE, BOT_CONNECTOR_SCOPE
+from bot.adapters.teams.sessions import TeamsSessions
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +58,18 @@ class TeamsRest:
         self._graph_provider = graph_provider or (lambda tenant: provider)
         self._graph = graph_url.rstrip("/")
         self._pause = retry_pause
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.sessions = TeamsSessions(aiohttp.ClientTimeout(total=timeout))
 
-    async def _client(self, service_url: str) -> TeamsConnectorClient:
+    @asynccontextmanager
+    async def _client(self, service_url: str) -> AsyncIterator[TeamsConnectorClient]:
+        """The SDK's client over the service URL's kept session (sessions.py)."""
         token = await self._provider.get_access_token(BOT_CONNECTOR_RESOURCE, [BOT_CONNECTOR_SCOPE])
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        session = aiohttp.ClientSession(base_url=endpoint, timeout=self._timeout)
-        return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+        async with self.sessions.service(endpoint) as session:
+            yield TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+
+    async def close(self) -> None:
+        await self.sessions.close()
 
     async def retrying(self, what: str, call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS) -> T:
         for attempt in range(1, attempts + 1):
@@ -78,22 +85,16 @@ class TeamsRest:
 
     async def send(self, service_url: str, conversation_id: str, activity: Activity) -> str:
         """One attempt: the caller decides whether an unknown outcome may be retried."""
-        client = await self._client(service_url)
-        try:
+        async with self._client(service_url) as client:
             response = await client.conversations.send_to_conversation(conversation_id, activity)
-        finally:
-            await client.close()
         return str(response.id or "")
 
     async def update(
         self, service_url: str, conversation_id: str, activity_id: str, activity: Activity
     ) -> None:
         async def call() -> None:
-            client = await self._client(service_url)
-            try:
+            async with self._client(service_url) as client:
                 await client.conversations.update_activity(conversation_id, activity_id, activity)
-            finally:
-                await client.close()
 
         await self.retrying("update", call)
 
@@ -110,11 +111,8 @@ class TeamsRest:
         )
 
         async def call() -> str:
-            client = await self._client(service_url)
-            try:
+            async with self._client(service_url) as client:
                 response = await client.conversations.create_conversation(params)
-            finally:
-                await client.close()
             return str(response.id)
 
         return await self.retrying("create conversation", call)
@@ -123,11 +121,8 @@ class TeamsRest:
         """A person's display name from the roster (membersAdded carries none)."""
 
         async def call() -> str:
-            client = await self._client(service_url)
-            try:
+            async with self._client(service_url) as client:
                 member = await client.conversations.get_conversation_member(conversation_id, user_id)
-            finally:
-                await client.close()
             return str(member.name or "")
 
         return await self.retrying("member", call)
@@ -139,10 +134,10 @@ class TeamsRest:
         token = await provider.get_access_token(self._graph, [f"{self._graph}/.default"])
 
         async def call() -> Any:
-            async with (
-                aiohttp.ClientSession(timeout=self._timeout) as session,
-                session.get(f"{self._graph}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"}) as r,
-            ):
+            session = self.sessions.graph()
+            async with session.get(
+                f"{self._graph}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"}
+            ) as r:
                 r.raise_for_status()
                 return await r.json()
 

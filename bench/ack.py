@@ -19,6 +19,9 @@ be acknowledged with 200 and answered on its response_url, or the benchmark fail
 `ack` (p99 to the HTTP 200, and p50 against bare bolt's), `reply` (request → reply on response_url, and CPU
 per command against bare bolt's, from /proc — robust to a noisy machine), `oauth_ack` (ack p99 in OAuth mode
 against the single-workspace app's in the same run).
+
+`BENCH_COMMAND=stats` (or `help`, …) makes the load send that command instead of `leaderboard`, to compare
+CPU per command across commands (docs/benchmarks.md); the rows are defined with `leaderboard`.
 """
 
 from __future__ import annotations

@@ -176,7 +176,9 @@ async def load(
         async def sender() -> None:
             for i in todo:
                 team, user = senders[i % len(senders)]
-                payload = fake.slash_command(team, user, CHANNEL, "leaderboard")
+                payload = fake.slash_command(
+                    team, user, CHANNEL, os.environ.get("BENCH_COMMAND", "leaderboard")
+                )
                 body = urlencode(payload)
                 stamp = str(int(time.time()))
                 headers = {

@@ -2,6 +2,9 @@
 per period, and a person's all-time totals. Kept briefly so fifty people asking for the board after a reveal
 cost one read, not fifty.
 
+Also what `stats` shows besides the totals — practice counts, course progress, achievements — dropped for a
+person whenever practice or the course saves something of theirs, and for a workspace when a round is scored.
+
 Also each team channel's team (its name and zone), dropped when any team is set up in this process.
 
 Invalidated where the numbers change in this process: when a round of the team is scored (RevealService),
@@ -12,13 +15,14 @@ entry also expires after TTL: a board read there is at most that old.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cachetools import TTLCache
 
 from bot.core.events import ChannelRef, Tenant
 from bot.core.messages import LeaderRow
-from bot.core.model import PersonTotals, Team
+from bot.core.model import CourseProgress, PersonTotals, Team
 
 #: How old a cached board may be when another instance scored the round.
 TTL = timedelta(seconds=60)
@@ -26,11 +30,21 @@ TTL = timedelta(seconds=60)
 BOARDS = 5_000
 RANKS = 50_000
 TOTALS = 50_000
+EXTRAS = 50_000
 TEAMS = 5_000
 
 BoardKey = tuple[int, str, int]
 RankKey = tuple[int, str, str]
 TotalsKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StatsExtras:
+    """A person's practice (answered, correct), course progress and achievement codes (earliest first)."""
+
+    practice: tuple[int, int]
+    course: CourseProgress | None
+    achievements: tuple[str, ...]
 
 
 class BoardCache:
@@ -39,6 +53,7 @@ class BoardCache:
         self.boards: TTLCache[BoardKey, tuple[LeaderRow, ...]] = TTLCache(BOARDS, seconds, timer=timer)
         self.ranks: TTLCache[RankKey, LeaderRow | None] = TTLCache(RANKS, seconds, timer=timer)
         self.totals: TTLCache[TotalsKey, PersonTotals] = TTLCache(TOTALS, seconds, timer=timer)
+        self.extras: TTLCache[TotalsKey, StatsExtras] = TTLCache(EXTRAS, seconds, timer=timer)
         #: Team channels → their team (name and zone for board titles and periods); dropped by `setup`.
         self.teams: TTLCache[ChannelRef, Team] = TTLCache(TEAMS, seconds, timer=timer)
         self._team_of_tenant: dict[int, Tenant] = {}
@@ -56,10 +71,15 @@ class BoardCache:
         if tenant is not None:
             self.forget_tenant(tenant, boards=False)
 
+    def forget_person(self, tenant: Tenant, user_id: str) -> None:
+        """Their practice, course progress or achievements changed."""
+        self.extras.pop((tenant.platform, tenant.workspace_id, user_id), None)
+
     def forget_tenant(self, tenant: Tenant, boards: bool = True) -> None:
-        """Totals of the workspace's people (and, after a person is forgotten, every board of it too)."""
-        for key in [k for k in self.totals if k[:2] == (tenant.platform, tenant.workspace_id)]:
-            self.totals.pop(key, None)
+        """Totals and stats of the workspace's people (and, after a person is forgotten, every board of it)."""
+        for cache in (self.totals, self.extras):
+            for key in [k for k in cache if k[:2] == (tenant.platform, tenant.workspace_id)]:
+                cache.pop(key, None)
         if boards:
             for team_id in [t for t, ten in self._team_of_tenant.items() if ten == tenant]:
                 self.forget_team(team_id)
@@ -69,3 +89,4 @@ class BoardCache:
         self.boards.clear()
         self.ranks.clear()
         self.totals.clear()
+        self.extras.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.achievements import title
-from bot.core.board_cache import BoardCache
+from bot.core.board_cache import BoardCache, StatsExtras
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
@@ -32,11 +32,18 @@ class Boards:
         # Scores change only when a round is scored: the RevealService calls `forget_team` then.
         self.cache = BoardCache(lambda: timer.now().timestamp())
 
-    def forget_team(self, team_id: int) -> None:
-        self.cache.forget_team(team_id)
+    def forget_team(self, team: Team) -> None:
+        """A round of the team was scored: its boards, and its workspace's totals and stats (known by the
+        team itself, so even when no board of it was read in this process)."""
+        self.cache.note_team(team.id, team.channel.tenant)
+        self.cache.forget_team(team.id)
 
     def forget_tenant(self, tenant: Tenant) -> None:
         self.cache.forget_tenant(tenant)
+
+    def forget_person(self, user: UserRef) -> None:
+        """Practice or the course saved something of theirs: their `stats` is read again."""
+        self.cache.forget_person(user.tenant, user.user_id)
 
     def forget_teams(self) -> None:
         """A team was set up or changed: names and zones are read again."""
@@ -105,12 +112,12 @@ class Boards:
 
     async def stats_card(self, user: UserRef, own: bool) -> StatsCard:
         totals = await self._totals(user.tenant, user.user_id)
+        extras = await self._extras(user)
         weakest = sorted(
             ((topic, correct / answered) for topic, answered, correct in totals.topics if answered),
             key=lambda t: (t[1], t[0]),
         )[:3]
-        practice = await self.repo.practice_totals(user) if own else (0, 0)
-        course = self.onboarding.progress_line(await self.repo.course_progress(user)) if own else ""
+        practice = extras.practice if own else (0, 0)
         return StatsCard(
             name=user.name,
             points=totals.points,
@@ -121,13 +128,21 @@ class Boards:
             weakest_topics=tuple(weakest),
             practice_answered=practice[0],
             practice_correct=practice[1],
-            course=course,
-            achievements=tuple(
-                dict.fromkeys(
-                    title(e.code) for e in await self.repo.achievements_of(user.tenant, user.user_id)
-                )
-            ),
+            course=self.onboarding.progress_line(extras.course) if own else "",
+            achievements=tuple(title(code) for code in extras.achievements),
         )
+
+    async def _extras(self, user: UserRef) -> StatsExtras:
+        key = (user.platform, user.workspace_id, user.user_id)
+        extras = self.cache.extras.get(key)
+        if extras is None:
+            earned = await self.repo.achievements_of(user.tenant, user.user_id)
+            extras = self.cache.extras[key] = StatsExtras(
+                await self.repo.practice_totals(user),
+                await self.repo.course_progress(user),
+                tuple(dict.fromkeys(e.code for e in earned)),
+            )
+        return extras
 
     async def home(self, user: UserRef, now: datetime) -> HomeCard:
         stats = await self.stats_card(user, own=True)

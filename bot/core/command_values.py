@@ -16,6 +16,10 @@ from bot.core.command_spec import CommandSpec, Kind, Option, UsageError
 from bot.core.model import WEEKDAYS
 from bot.core.schedule_math import MIN_WINDOW, zone
 
+#: What makes shlex differ from splitting at its whitespace (posix mode, no comment characters).
+_QUOTING = re.compile(r"[\"'\\]")
+_SHELL_SPACE_CHARS = " \t\r\n"
+_SHELL_SPACE = re.compile(f"[{_SHELL_SPACE_CHARS}]+")
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$")
 _PLAIN_MENTION = re.compile(r"^@([A-Za-z0-9_.-]{1,64})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -34,6 +38,9 @@ class Window:
 def split_words(text: str) -> list[str]:
     """Shell-like words, tolerant of unbalanced quotes and of the curly quotes chat clients insert."""
     text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    if not _QUOTING.search(text):  # most commands: what shlex would return, at a tenth of its cost
+        stripped = text.strip(_SHELL_SPACE_CHARS)
+        return _SHELL_SPACE.split(stripped) if stripped else []
     try:
         return shlex.split(text)
     except ValueError:

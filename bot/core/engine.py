@@ -88,6 +88,7 @@ class Engine:
         self.practice = Practice(repo, content, cfg.seed)
         self.boards = Boards(repo, self.onboarding, clock)
         self.reveal.on_scored = self.boards.forget_team
+        self.practice.on_saved = self.onboarding.on_saved = self.boards.forget_person
         self.commands = CommandRunner(
             repo,
             content,

@@ -7,7 +7,7 @@ person's time zone. Progress is stored after every step, so a restart loses noth
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, time
 
@@ -44,6 +44,8 @@ class Onboarding:
         self.adapters = adapters
         self.default_timezone = default_timezone
         self.join_mode = join_mode  # workspace | channel | both | off
+        #: Told after a person's progress or course achievement is saved (the engine drops their `stats`).
+        self.on_saved: Callable[[UserRef], None] = lambda _: None
 
     @property
     def lessons(self) -> Sequence[Lesson]:
@@ -104,6 +106,7 @@ class Onboarding:
             summary = f"Resuming at lesson {progress.lesson_index + 1} of {len(self.lessons)} — see your DMs."
         progress = replace(progress, user=user, next_lesson_at=None)
         await self.repo.save_course_progress(progress, now)
+        self.on_saved(user)
         cards.append(self.lesson_card(progress.lesson_index))
         await self._dm(user, cards)
         return summary
@@ -132,6 +135,7 @@ class Onboarding:
             next_lesson_at=None if last else self._next_working_day(progress.timezone, now),
         )
         await self.repo.save_course_progress(progress, now)
+        self.on_saved(user)
         if last:
             return [
                 TextReply(prefix + feedback),
@@ -157,6 +161,7 @@ class Onboarding:
             ]
         if not await self.repo.advance_lesson(progress):
             return [TextReply("Your next lesson has just been sent to you.")]  # the scheduler got there first
+        self.on_saved(progress.user)
         return [self.lesson_card(progress.lesson_index + 1)]
 
     async def send_due(self, now: datetime) -> int:
@@ -164,9 +169,11 @@ class Onboarding:
         for progress in await self.repo.due_lessons(now, 200, sorted(self.adapters)):
             if not progress.answered_current or progress.lesson_index >= len(self.lessons) - 1:
                 await self.repo.save_course_progress(replace(progress, next_lesson_at=None), now)
+                self.on_saved(progress.user)
                 continue
             if not await self.repo.advance_lesson(progress):
                 continue  # another instance, or the person's own "Next lesson", got there first
+            self.on_saved(progress.user)
             try:
                 await self._dm(progress.user, [self.lesson_card(progress.lesson_index + 1)])
                 sent += 1
@@ -186,6 +193,7 @@ class Onboarding:
         if teams and done is not None:  # the `course` achievement, in each of the workspace's teams
             earned = [Earned(t.id, user.user_id, user.name, "course", None, done) for t in teams]
             await self.repo.add_achievements(earned, done.date())
+            self.on_saved(user)
         for team in teams:
             adapter = self.adapters.get(team.channel.platform)
             if adapter is None or not team.settings.announce_course:

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 
 from bot.core.events import UserRef
@@ -64,6 +64,8 @@ class Practice:
         self.repo = repo
         self.content = content
         self.seed = seed
+        #: Told after a person's practice is saved (the engine drops their cached `stats`).
+        self.on_saved: Callable[[UserRef], None] = lambda _: None
 
     async def next_card(
         self,
@@ -119,6 +121,7 @@ class Practice:
         if not stamp or stamp == _stamp(old):
             box = next_box(old.box if old else None, correct)
             await self.repo.save_practice(user, sid, correct, box, due_after(box, now), now)
+            self.on_saved(user)
         verdict = "✅ Right" if correct else f"❌ Not quite — it's *{option_for(scenario.answer).label}*"
         when = "" if correct else " It will come back in your practice tomorrow."
         text = f"{verdict}.{when}\n\n{scenario.explanation}\n\n📖 {scenario.references[0]}"

@@ -34,8 +34,8 @@ async def _nothing(_team: Team, _rnd: Round, _now: datetime) -> None:
 class RevealService:
     def __init__(self, deps: RoundDeps, after_reveal: AfterReveal = _nothing) -> None:
         self.deps = deps
-        #: Told the team id whenever a round's scores were written (the boards drop what they cached).
-        self.on_scored: Callable[[int], None] = lambda team_id: None
+        #: Told the team whenever a round's scores were written (the boards drop what they cached).
+        self.on_scored: Callable[[Team], None] = lambda team: None
         self.after_reveal = after_reveal
 
     async def reveal_due(self, now: datetime) -> int:
@@ -119,7 +119,7 @@ class RevealService:
             local_date=rnd.local_date,
         )
         done = await self.deps.repo.finish_round(result)
-        self.on_scored(team.id)  # even if another instance scored it first: the numbers changed either way
+        self.on_scored(team)  # even if another instance scored it first: the numbers changed either way
         self.deps.crash("after-scoring")
         if done:
             log.info(

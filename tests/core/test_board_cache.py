@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.board_cache import TTL
 from bot.core.command_runner import help_reply
-from bot.core.messages import LeaderboardCard, StatsCard
+from bot.core.messages import LeaderboardCard, PracticeCard, StatsCard
+from bot.core.model import Earned
 from bot.core.ports import Repository
 from tests.core.test_day_cycle import setup_team
 from tests.fakes.harness import Harness
@@ -83,3 +84,51 @@ def test_help_is_built_once_per_prefix_and_role() -> None:
     assert help_reply("/r", False) is help_reply("/r", False)
     assert help_reply("/r", True) is not help_reply("/r", False)
     assert "*Admin*" in help_reply("/r", True).text and "*Admin*" not in help_reply("/r", False).text
+
+
+async def _stats(h: Harness, uid: str) -> StatsCard:
+    (stats,) = await h.command("stats", uid=uid, admin=False)
+    assert isinstance(stats, StatsCard)
+    return stats
+
+
+async def test_stats_are_read_once_and_practice_the_course_and_achievements_show_at_once(
+    sqlite_repo: Repository,
+) -> None:
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    before = await _stats(h, "ann")
+    assert (before.practice_answered, before.achievements) == (0, ())
+
+    # Read once: a change this process is not told about (another instance) shows only after the TTL.
+    await sqlite_repo.save_practice(h.user("ann"), "elsewhere", True, 1, MONDAY, MONDAY)
+    assert (await _stats(h, "ann")).practice_answered == 0
+
+    (card,) = await h.command("quiz", uid="ann", admin=False)
+    assert isinstance(card, PracticeCard)
+    await h.press("ann", "quiz", card.buttons[0].value)
+    assert (await _stats(h, "ann")).practice_answered == 2  # practice tells the cache: both show
+
+    await h.command("learn", uid="ann", admin=False)
+    course = (await _stats(h, "ann")).course
+    assert course and course != before.course
+    lesson = h.engine.onboarding.lesson_card(0)
+    await h.press("ann", "lesson", f"{lesson.lesson_id}:{lesson.buttons[0].value.split(':')[-1]}")
+    answered = (await _stats(h, "ann")).course
+    await h.press("ann", "lesson-next", "")
+    assert (await _stats(h, "ann")).course not in (course, answered)
+
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    await _answer_right(h, "ann")
+    h.clock.set(MONDAY.replace(hour=13, minute=29, second=30))
+    assert (await _stats(h, "ann")).achievements == ()  # read (and cached) 30 s before the reveal
+    team = await sqlite_repo.get_team(h.channel())
+    assert team is not None  # as the reveal's scoring transaction awards them:
+    await sqlite_repo.add_achievements(
+        [Earned(team.id, "ann", "Ann", "streak-5", None, MONDAY)], MONDAY.date()
+    )
+    assert (await _stats(h, "ann")).achievements == ()  # not told yet
+    h.clock.set(MONDAY.replace(hour=13, minute=30))
+    assert (await h.tick()).revealed == 1
+    after = await _stats(h, "ann")  # a scored round drops them, though no board of the team was read here
+    assert (after.achievements, after.points) == (("🔥 5-round streak",), 10)

@@ -14,7 +14,8 @@ with every GUILD_CREATE) and runs Monday's 09:30 tick (1,000 rounds posted, reac
 ten of every team then answers on the platform (a Socket Mode reaction event or a gateway reaction dispatch:
 10,000 events, each stored and answered with a private receipt), the other nine in ten are written to the
 database by this process as the engine would store them; then the 13:31 tick re-reads, scores and reveals
-every round. Value: the process's VmHWM at the end, from /proc/<pid>/status. Target: ≤ 120 MB (quick: ≤ 100 MB).
+every round; last, one recap chart is drawn as the adapters draw it (in the chart process, so matplotlib
+never loads in the bot's). Value: the process's VmHWM at the end, from /proc/<pid>/status. Target: ≤ 120 MB (quick: ≤ 100 MB).
 """
 
 from __future__ import annotations
@@ -331,6 +332,8 @@ async def run(quick: bool) -> Result:
                 await settled(path, fs, fd, teams * members, slack_live, discord_live)
                 after_answers = bot.memory()
                 revealed = await bot.ask(f"tick {MONDAY.isoformat()}T13:31:00+00:00")
+                after_reveal = bot.memory()
+                charted = await bot.ask("chart")  # a recap chart: drawn in the chart process, not here
                 final = bot.memory()
             finally:
                 await bot.stop()
@@ -349,7 +352,8 @@ async def run(quick: bool) -> Result:
         f"{teams} teams, {teams * members} members, {guilds} guilds; RSS built {baseline['VmRSS'] / MB:.0f} MB, "
         f"connected {after_connect['VmRSS'] / MB:.0f} MB, after posting {after_post['VmRSS'] / MB:.0f} MB, "
         f"after {slack_live + discord_live} live answers with receipts ({stored} more stored directly) "
-        f"{after_answers['VmRSS'] / MB:.0f} MB, after revealing {final['VmRSS'] / MB:.0f} MB",
+        f"{after_answers['VmRSS'] / MB:.0f} MB, after revealing {after_reveal['VmRSS'] / MB:.0f} MB, after a "
+        f"recap chart ({charted.get('bytes', 0) // 1024} KB PNG, drawn out of process) {final['VmRSS'] / MB:.0f} MB",
     )  # fmt: skip
 
 

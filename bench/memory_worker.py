@@ -23,10 +23,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.chart_process import CHARTS
 from bot.app import build_adapters, engine_config
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.engine import Engine
+from bot.core.messages import RecapCard, TopicAccuracy
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
@@ -78,11 +80,20 @@ async def serve(settings: Settings, start: datetime) -> None:
                 clock.set(datetime.fromisoformat(command[1]))
                 report = await engine.tick()
                 _say(stage="tick", **asdict(report))
+            elif command[0] == "chart":  # a recap chart, drawn as the adapters draw it (chart_process.py)
+                _say(stage="chart", bytes=len(await CHARTS.png(_sample_recap())))
     finally:
+        await CHARTS.close()
         for adapter in reversed(started):
             await adapter.stop()
         await http.stop()
         await repo.close()
+
+
+def _sample_recap() -> RecapCard:
+    topics = tuple(TopicAccuracy(f"topic-{i}", 10, i) for i in range(10))
+    trend = tuple((f"W{w}", 0.6) for w in range(41, 49))
+    return RecapCard("cloud-team", "2026-W48", (), "", topics, 0.7, trend, "", "", 1, 1)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.chart_process import CHARTS
 from bot.config import Settings, platform_problem
 from bot.core.clock import Clock, FileClock, SystemClock
 from bot.core.engine import Engine, EngineConfig
@@ -226,6 +227,7 @@ class Application:
                 log.warning("stopping %s failed", adapter.platform, exc_info=True)
         if self.http is not None:
             await self.http.stop()
+        await CHARTS.close()  # the recap chart process, if a chart was drawn lately
         if self.repo is not None:
             await self.repo.close()
         if self._running:

@@ -1,16 +1,15 @@
 """The weekly recap's chart as PNG bytes: accuracy by topic (bars) and the 8-week participation trend (line).
 
 matplotlib on its headless Agg backend, with an explicit Figure (no pyplot global state), so charts can be
-drawn from several tasks or threads without a display and without leaking figures.
+drawn from several tasks or threads without a display and without leaking figures. matplotlib is imported when
+the first chart is drawn, not when the adapters load: it is about 30 MB of the process, and a bot whose teams
+have recaps off, or that was restarted since the last recap, never needs it (docs/benchmarks.md, `memory`).
 """
 
 from __future__ import annotations
 
 import io
 import threading
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bot.core.messages import RecapCard
 
@@ -27,6 +26,9 @@ def recap_png(card: RecapCard, dpi: int = 100) -> bytes:
 
 
 def _draw(card: RecapCard, dpi: int) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 3.6), dpi=dpi)
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})

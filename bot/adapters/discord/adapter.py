@@ -25,6 +25,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
+from bot.adapters.chart_process import CHARTS
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import build_group
 from bot.adapters.discord.forms import SuggestModal
@@ -34,7 +35,7 @@ from bot.adapters.discord.views import build_view
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, FormSubmitted, PostRef, UserRef
-from bot.core.messages import Card, Outcome, ReminderCard, ScenarioCard, TextReply
+from bot.core.messages import Card, Outcome, RecapCard, ReminderCard, ScenarioCard, TextReply
 from bot.core.ports import AdapterHealth, CollectedAnswer, EventSink, PostRefused
 from bot.core.suggestions import SUGGEST_FORM
 from bot.faults import crashpoint
@@ -443,7 +444,8 @@ class DiscordAdapter:
                 extra={"tenant": channel.workspace_id},
             )
             return found
-        kwargs = _message_kwargs(render(card, footer_key=key))
+        chart = await CHARTS.png(card) if isinstance(card, RecapCard) else None  # chart_process.py
+        kwargs = _message_kwargs(render(card, footer_key=key, chart=chart))
         if reference is not None:
             kwargs["reference"] = reference
         try:

@@ -149,11 +149,14 @@ def _stats_embed(card: m.StatsCard) -> discord.Embed:
     return _embed(f"Stats — {card.name}", fields=fields)
 
 
-def render(card: m.Card, guild_id: int | None = None, footer_key: str = "") -> Rendered:
+def render(
+    card: m.Card, guild_id: int | None = None, footer_key: str = "", chart: bytes | None = None
+) -> Rendered:
     """`guild_id` is set for cards sent by DM, so their buttons carry the server; `footer_key` marks a
-    channel post with its idempotency key, so a retry can find it in the channel's history."""
+    channel post with its idempotency key, so a retry can find it in the channel's history; `chart` is a
+    recap's chart, drawn beforehand out of process (the console and tests may leave it to be drawn here)."""
     rendered = (
-        _engagement(card)
+        _engagement(card, chart)
         if isinstance(card, m.ReminderCard | m.RecapCard | m.SeasonCard)
         else _render(card, guild_id)
     )
@@ -253,7 +256,7 @@ def _reveal_extras(card: m.RevealCard) -> list[tuple[str, str, bool]]:
     return extras + ([("💬 From the team", card.credit, False)] if card.credit else [])
 
 
-def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard) -> Rendered:
+def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard, chart: bytes | None) -> Rendered:
     """The reminder (pinging only a configured role), the recap with its chart attached, the season post."""
     match card:
         case m.ReminderCard():
@@ -268,6 +271,6 @@ def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard) -> Rendered:
             title, lines = recap_lines(card, str)
             embed = _embed(title, "\n".join(lines))
             embed.set_image(url=f"attachment://{card.chart_name}")
-            return Rendered(embeds=(embed,), file=(card.chart_name, recap_png(card)))
+            return Rendered(embeds=(embed,), file=(card.chart_name, chart or recap_png(card)))
     title, lines = season_lines(card, str)
     return Rendered(embeds=(_embed(title, "\n".join(lines)),))

@@ -8,7 +8,6 @@ users, people and DM channels, in bounded caches). This class wires them to bolt
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from typing import Literal
@@ -23,7 +22,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.recap_chart import recap_png
+from bot.adapters.chart_process import CHARTS
 from bot.adapters.slack import translate as t
 from bot.adapters.slack.authorize import BotTokenAuthorize, cached_authorize
 from bot.adapters.slack.blocks import home_view, render
@@ -324,7 +323,7 @@ class SlackAdapter:
             crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             await self.poster.seed_reactions(channel, ts)
         if isinstance(card, RecapCard):  # the chart goes into the recap's thread
-            png = await asyncio.to_thread(recap_png, card)
+            png = await CHARTS.png(card)  # drawn in the chart process (chart_process.py)
             await self.poster.thread_image(channel, ts, card.chart_name, png, "Week chart", idempotency_key)
         return PostRef(channel, ts)
 

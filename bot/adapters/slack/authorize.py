@@ -46,9 +46,7 @@ class SharedAuthorize(AsyncInstallationStoreAuthorize):
         enterprise_id: str | None,
         team_id: str | None,
         user_id: str | None,
-        actor_enterprise_id: str | None = None,
-        actor_team_id: str | None = None,
-        actor_user_id: str | None = None,
+        **actor: str | None,  # actor_* (user-token resolution "actor"): bot tokens only here, unused
     ) -> AuthorizeResult | None:
         """Bot tokens only (no user-token or actor resolution), so the answer depends on the workspace, not on
         who sent the request."""
@@ -105,9 +103,7 @@ class BotTokenAuthorize(AsyncAuthorize):
         enterprise_id: str | None,
         team_id: str | None,
         user_id: str | None,
-        actor_enterprise_id: str | None = None,
-        actor_team_id: str | None = None,
-        actor_user_id: str | None = None,
+        **actor: str | None,  # actor_* (user-token resolution "actor"): bot tokens only here, unused
     ) -> AuthorizeResult | None:
         """The token's answer; a refused token raises SlackApiError (bolt tells the user) and is asked again."""
         if self.result is None:

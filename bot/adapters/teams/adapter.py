@@ -29,6 +29,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase, ConnectionManager
 
+from bot.adapters.chart_process import CHARTS
 from bot.adapters.teams import auth, cards
 from bot.adapters.teams import translate as t
 from bot.adapters.teams.connector import TeamsRest, is_retryable
@@ -37,7 +38,7 @@ from bot.adapters.teams.sessions import TeamsSessions
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Event, PostRef, UserRef
-from bot.core.messages import Card, RevealCard, ScenarioCard, TextReply
+from bot.core.messages import Card, RecapCard, RevealCard, ScenarioCard, TextReply
 from bot.core.ports import CollectedAnswer, EventSink, Repository
 from bot.faults import crashpoint
 
@@ -333,7 +334,8 @@ class TeamsAdapter:
             return self._keyed[cache_key]
         ref = await self._reference(channel.workspace_id)
         conversation = f"{channel.channel_id};messageid={reply_to}" if reply_to else channel.channel_id
-        activity = _message(card, mark)
+        chart = await CHARTS.png(card, cards.CHART_DPI) if isinstance(card, RecapCard) else None
+        activity = _message(card, mark, chart)
         for attempt in range(1, 5):
             found = await self._find_keyed(ref, channel, reply_to, mark)
             if found is None:
@@ -475,11 +477,11 @@ class TeamsAdapter:
         await self._rest.update(ref.service_url, post.channel.channel_id, post.message_id, activity)
 
 
-def _message(card: Card, mark: str = "") -> Activity:
+def _message(card: Card, mark: str = "", chart: bytes | None = None) -> Activity:
     return Activity(
         type=ActivityTypes.message,
         summary=cards.clip(cards.summary(card), 200),
-        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(card, mark))],
+        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=cards.render(card, mark, chart))],
     )
 
 

@@ -163,8 +163,9 @@ def reveal(c: m.RevealCard, key: str = "") -> Json:
     return card(body, _buttons(c.buttons), key)
 
 
-def render(c: m.Card, key: str = "") -> Json:
-    """Any card as an Adaptive m.Card; `key` marks a channel post so it can be found again after a crash."""
+def render(c: m.Card, key: str = "", chart: bytes | None = None) -> Json:
+    """Any card as an Adaptive m.Card; `key` marks a channel post so it can be found again after a crash;
+    `chart` is a recap's chart drawn beforehand out of process (tests may leave it to be drawn here)."""
     match c:
         case m.ScenarioCard():
             return scenario(c, key)
@@ -217,17 +218,21 @@ def render(c: m.Card, key: str = "") -> Json:
         case m.ReminderCard():
             return card([_text(reminder_text(c))], key=key)  # pings in Teams need entities: never sent
         case m.RecapCard():
-            return recap_card(c, key)
+            return recap_card(c, key, chart)
         case m.SeasonCard():
             title, lines = season_lines(c, str)
             return card([_title(title), _text("\n\n".join(lines))], key=key)
     return card([_text("—")])  # pragma: no cover - every card type is matched above
 
 
-def recap_card(c: m.RecapCard, key: str) -> Json:
+#: Recap charts in Teams are inline data: URIs; 72 dpi keeps the card well inside Teams' size limit.
+CHART_DPI = 72
+
+
+def recap_card(c: m.RecapCard, key: str, png: bytes | None = None) -> Json:
     """The recap with its chart inline: an Adaptive m.Card Image with a data: URI (Teams renders PNG ones)."""
     title, lines = recap_lines(c, str)
-    chart = base64.b64encode(recap_png(c, dpi=72)).decode("ascii")
+    chart = base64.b64encode(png or recap_png(c, dpi=CHART_DPI)).decode("ascii")
     image = {"type": "Image", "url": f"data:image/png;base64,{chart}", "altText": "Accuracy by topic"}
     return card([_title(title), _text("\n\n".join(lines)), image], key=key)
 

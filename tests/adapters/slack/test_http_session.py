@@ -33,13 +33,16 @@ from tests.fakes.fake_slack import FakeSlack
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
 
+async def single_workspace(fake: FakeSlack, repo: Repository) -> SlackWorld:
+    """HTTP mode with SLACK_BOT_TOKEN: one workspace (T1), its people and channel C1."""
+    ws = populate(fake)
+    return await build_world(fake, repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token))
+
+
 async def test_calls_and_replies_share_one_connection_and_the_session_closes_on_stop(
     fake: FakeSlack, slack_repo: Repository
 ) -> None:
-    ws = populate(fake)
-    world = await build_world(
-        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
-    )
+    world = await single_workspace(fake, slack_repo)
     try:
         for uid in PEOPLE:  # one users.info call and one response_url reply each, one after another
             (reply,) = await fake.command("T1", uid, "C1", "help")
@@ -97,10 +100,7 @@ async def test_oauth_authorize_caches_auth_test_and_an_uninstall_drops_it(oauth_
 async def test_people_asking_at_the_same_moment_share_one_users_info(
     fake: FakeSlack, slack_repo: Repository
 ) -> None:
-    ws = populate(fake)
-    world = await build_world(
-        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
-    )
+    world = await single_workspace(fake, slack_repo)
     try:
         directory = world.adapter.directory
         people = await asyncio.gather(*(directory.person("T1", uid) for uid in PEOPLE * 10))
@@ -130,10 +130,7 @@ async def test_requests_of_a_workspace_arriving_together_share_one_authorize(oau
 async def test_a_burst_right_after_start_is_authorized_with_the_start_up_auth_test(
     fake: FakeSlack, slack_repo: Repository
 ) -> None:
-    ws = populate(fake)
-    world = await build_world(
-        fake, slack_repo, "http", slack_settings(fake, "http", slack_bot_token=ws.token)
-    )
+    world = await single_workspace(fake, slack_repo)
     try:
         assert len(fake.calls_of("auth.test")) == 1  # the adapter's own, at start-up
         replies = await asyncio.gather(*(fake.command("T1", uid, "C1", "help") for uid in PEOPLE * 2))

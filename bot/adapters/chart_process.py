@@ -1,0 +1,75 @@
+"""Recap charts drawn in a helper process, so the bot process never loads matplotlib and its event loop
+never waits for a drawing.
+
+matplotlib is about 40 MB of a process once imported, and a chart takes 100-150 ms of CPU that would hold
+the interpreter (drawn on the loop, every event waits; drawn in a thread, the GIL still makes the loop wait
+its turns). One worker process (spawned, not forked: the bot has threads) draws the charts one at a time;
+it starts with the first chart and stops after IDLE seconds without one, so it lives only while a batch of
+recaps goes out. The same card always draws the same picture in either process (`recap_chart.recap_png`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.adapters.recap_chart import recap_png
+from bot.core.messages import RecapCard
+
+log = logging.getLogger(__name__)
+
+#: Seconds without a chart before the worker process stops.
+IDLE = 60.0
+
+
+class ChartProcess:
+    def __init__(self, idle: float = IDLE) -> None:
+        self.idle = idle
+        self._pool: ProcessPoolExecutor | None = None
+        self._drawing = 0
+        self._stop_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._pool is not None
+
+    async def png(self, card: RecapCard, dpi: int = 100) -> bytes:
+        """The card's chart as PNG bytes, drawn in the worker process (started if it is not running)."""
+        if self._stop_timer is not None:
+            self._stop_timer.cancel()
+            self._stop_timer = None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        loop = asyncio.get_running_loop()
+        self._drawing += 1
+        try:
+            return await loop.run_in_executor(self._pool, recap_png, card, dpi)
+        except BrokenProcessPool:
+            log.warning("the chart process died; the next chart starts a new one")
+            self._stop()
+            raise
+        finally:
+            self._drawing -= 1
+            if self._drawing == 0 and self._pool is not None:
+                self._stop_timer = loop.call_later(self.idle, self._stop)
+
+    def _stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def close(self) -> None:
+        """Stop the worker process (at the bot's stop); a later chart starts a new one."""
+        if self._stop_timer is not None:
+            self._stop_timer.cancel()
+            self._stop_timer = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, True)
+
+
+#: The process's one chart drawer, shared by the adapters; closed by the application when it stops.
+CHARTS = ChartProcess()

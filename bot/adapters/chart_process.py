@@ -56,6 +56,14 @@ class ChartProcess:
             if self._drawing == 0 and self._pool is not None:
                 self._stop_timer = loop.call_later(self.idle, self._stop)
 
+    async def png_or_none(self, card: RecapCard, dpi: int = 100) -> bytes | None:
+        """The chart, or None when it could not be drawn: the recap then goes out without it."""
+        try:
+            return await self.png(card, dpi)
+        except Exception:
+            log.warning("could not draw the recap chart; posting the recap without it", exc_info=True)
+            return None
+
     def _stop(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -444,7 +444,7 @@ class DiscordAdapter:
                 extra={"tenant": channel.workspace_id},
             )
             return found
-        chart = await CHARTS.png(card) if isinstance(card, RecapCard) else None  # chart_process.py
+        chart = await CHARTS.png_or_none(card) if isinstance(card, RecapCard) else None  # chart_process.py
         kwargs = _message_kwargs(render(card, footer_key=key, chart=chart))
         if reference is not None:
             kwargs["reference"] = reference

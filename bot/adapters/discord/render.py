@@ -15,7 +15,6 @@ import discord
 
 from bot.adapters.discord.translate import MAX_CUSTOM_ID, custom_id
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
-from bot.adapters.recap_chart import recap_png
 from bot.core import messages as m
 
 # Discord limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -154,7 +153,7 @@ def render(
 ) -> Rendered:
     """`guild_id` is set for cards sent by DM, so their buttons carry the server; `footer_key` marks a
     channel post with its idempotency key, so a retry can find it in the channel's history; `chart` is a
-    recap's chart, drawn beforehand out of process (the console and tests may leave it to be drawn here)."""
+    recap's chart (PNG), drawn beforehand out of process (chart_process.py) — without one the recap has none."""
     rendered = (
         _engagement(card, chart)
         if isinstance(card, m.ReminderCard | m.RecapCard | m.SeasonCard)
@@ -270,7 +269,9 @@ def _engagement(card: m.ReminderCard | m.RecapCard | m.SeasonCard, chart: bytes 
         case m.RecapCard():
             title, lines = recap_lines(card, str)
             embed = _embed(title, "\n".join(lines))
+            if chart is None:
+                return Rendered(embeds=(embed,))
             embed.set_image(url=f"attachment://{card.chart_name}")
-            return Rendered(embeds=(embed,), file=(card.chart_name, chart or recap_png(card)))
+            return Rendered(embeds=(embed,), file=(card.chart_name, chart))
     title, lines = season_lines(card, str)
     return Rendered(embeds=(_embed(title, "\n".join(lines)),))

@@ -323,8 +323,11 @@ class SlackAdapter:
             crashpoint("mid-seeding")  # tests/faults: the post exists, its answer reactions don't yet
             await self.poster.seed_reactions(channel, ts)
         if isinstance(card, RecapCard):  # the chart goes into the recap's thread
-            png = await CHARTS.png(card)  # drawn in the chart process (chart_process.py)
-            await self.poster.thread_image(channel, ts, card.chart_name, png, "Week chart", idempotency_key)
+            png = await CHARTS.png_or_none(card)  # drawn in the chart process (chart_process.py)
+            if png is not None:
+                await self.poster.thread_image(
+                    channel, ts, card.chart_name, png, "Week chart", idempotency_key
+                )
         return PostRef(channel, ts)
 
     async def reply_thread(self, post: PostRef, card: Card, idempotency_key: str) -> PostRef:

@@ -334,7 +334,7 @@ class TeamsAdapter:
             return self._keyed[cache_key]
         ref = await self._reference(channel.workspace_id)
         conversation = f"{channel.channel_id};messageid={reply_to}" if reply_to else channel.channel_id
-        chart = await CHARTS.png(card, cards.CHART_DPI) if isinstance(card, RecapCard) else None
+        chart = await CHARTS.png_or_none(card, cards.CHART_DPI) if isinstance(card, RecapCard) else None
         activity = _message(card, mark, chart)
         for attempt in range(1, 5):
             found = await self._find_keyed(ref, channel, reply_to, mark)

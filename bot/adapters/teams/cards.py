@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
-from bot.adapters.recap_chart import recap_png
 from bot.adapters.teams.translate import ANSWER_BUTTONS, ANSWER_VERB
 from bot.core import messages as m
 
@@ -165,7 +164,7 @@ def reveal(c: m.RevealCard, key: str = "") -> Json:
 
 def render(c: m.Card, key: str = "", chart: bytes | None = None) -> Json:
     """Any card as an Adaptive m.Card; `key` marks a channel post so it can be found again after a crash;
-    `chart` is a recap's chart drawn beforehand out of process (tests may leave it to be drawn here)."""
+    `chart` is a recap's chart (PNG) drawn beforehand out of process — without one the recap has none."""
     match c:
         case m.ScenarioCard():
             return scenario(c, key)
@@ -232,9 +231,13 @@ CHART_DPI = 72
 def recap_card(c: m.RecapCard, key: str, png: bytes | None = None) -> Json:
     """The recap with its chart inline: an Adaptive m.Card Image with a data: URI (Teams renders PNG ones)."""
     title, lines = recap_lines(c, str)
-    chart = base64.b64encode(png or recap_png(c, dpi=CHART_DPI)).decode("ascii")
-    image = {"type": "Image", "url": f"data:image/png;base64,{chart}", "altText": "Accuracy by topic"}
-    return card([_title(title), _text("\n\n".join(lines)), image], key=key)
+    body = [_title(title), _text("\n\n".join(lines))]
+    if png is not None:
+        chart = base64.b64encode(png).decode("ascii")
+        body.append(
+            {"type": "Image", "url": f"data:image/png;base64,{chart}", "altText": "Accuracy by topic"}
+        )
+    return card(body, key=key)
 
 
 def file_card(c: m.FileCard) -> Json:

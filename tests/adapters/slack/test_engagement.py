@@ -3,8 +3,12 @@ adapter and FakeSlack."""
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 
+import pytest
+
+from bot.adapters.chart_process import CHARTS
 from bot.adapters.slack.translate import METADATA_EVENT_TYPE, PARTY_REACTION
 from tests.adapters.slack.conftest import CHANNEL, MONDAY, PEOPLE, TEAM, SlackWorld
 
@@ -76,3 +80,22 @@ async def test_season_champions_on_the_first_working_day_of_december(socket_worl
     assert season.metadata is not None and "season-" in str(season.metadata)
     await world.tick_at(december.replace(hour=15))
     assert len(world.posts()) == 3  # November's round, December's round, one season post
+
+
+async def test_a_recap_whose_chart_cannot_be_drawn_goes_out_without_it(
+    socket_world: SlackWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    world, fake = socket_world, socket_world.fake
+    (reply,) = await fake.command(TEAM, "UADMIN", CHANNEL, "setup time 09:30 tz UTC window 4h")
+    assert reply.text.startswith("✅"), reply.body
+    team = await world.repo.get_team(world.channel())
+    assert team is not None
+    card = await world.engine.recaps.recap(team, "w:2026-W49")
+
+    async def died(*_: object) -> bytes:
+        raise BrokenProcessPool("the chart process was killed")
+
+    monkeypatch.setattr(CHARTS, "png", died)
+    posted = await world.adapter.post_card(world.channel(), card, "recap-chartless")
+    assert [p.ts for p in world.posts()] == [posted.message_id] and fake.uploads == {}
+    assert "could not draw the recap chart" in caplog.text

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from bot.adapters.recap_chart import recap_png
 from bot.adapters.teams import cards
 from bot.core.messages import LeaderRow, RecapCard, ReminderCard, SeasonCard, TopicAccuracy
 
@@ -27,12 +28,15 @@ def _images(node: object) -> Iterator[dict[str, Any]]:
             yield from _images(value)
 
 
-def test_the_recap_carries_its_chart_inline() -> None:
-    card = cards.render(RECAP, "recap-abc-1-w:2026-W48")
+def test_the_recap_carries_its_chart_inline_and_goes_without_one_it_could_not_draw() -> None:
+    png = recap_png(RECAP, dpi=cards.CHART_DPI)
+    card = cards.render(RECAP, "recap-abc-1-w:2026-W48", png)
     (image,) = list(_images(card))
     assert image["url"].startswith("data:image/png;base64,")
-    assert base64.b64decode(image["url"].split(",", 1)[1]).startswith(b"\x89PNG")
+    assert base64.b64decode(image["url"].split(",", 1)[1]) == png
     assert "Week 48 recap" in json.dumps(card, ensure_ascii=False)
+    without = cards.render(RECAP, "recap-abc-1-w:2026-W48")
+    assert list(_images(without)) == [] and "Week 48 recap" in json.dumps(without, ensure_ascii=False)
 
 
 def test_reminder_and_season_render_without_a_ping() -> None:

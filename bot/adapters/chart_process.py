@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from bot.adapters.recap_chart import recap_png
@@ -25,10 +26,15 @@ log = logging.getLogger(__name__)
 IDLE = 60.0
 
 
+def _worker_pool() -> Executor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 class ChartProcess:
-    def __init__(self, idle: float = IDLE) -> None:
+    def __init__(self, idle: float = IDLE, start: Callable[[], Executor] = _worker_pool) -> None:
         self.idle = idle
-        self._pool: ProcessPoolExecutor | None = None
+        self._start = start
+        self._pool: Executor | None = None
         self._drawing = 0
         self._stop_timer: asyncio.TimerHandle | None = None
 
@@ -42,14 +48,17 @@ class ChartProcess:
             self._stop_timer.cancel()
             self._stop_timer = None
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = self._start()
+        pool = self._pool
         loop = asyncio.get_running_loop()
         self._drawing += 1
         try:
-            return await loop.run_in_executor(self._pool, recap_png, card, dpi)
+            return await loop.run_in_executor(pool, recap_png, card, dpi)
         except BrokenProcessPool:
-            log.warning("the chart process died; the next chart starts a new one")
-            self._stop()
+            if self._pool is pool:  # not a newer one another chart started since this one broke
+                log.warning("the chart process died; the next chart starts a new one")
+                self._pool = None
+                pool.shutdown(wait=False)
             raise
         finally:
             self._drawing -= 1
@@ -65,9 +74,10 @@ class ChartProcess:
             return None
 
     def _stop(self) -> None:
+        """Idle: no chart is being drawn (the timer is cancelled when one starts)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False)
 
     async def close(self) -> None:
         """Stop the worker process (at the bot's stop); a later chart starts a new one."""

@@ -4,6 +4,12 @@ in this process, the process stops after a quiet spell or when the bot stops, an
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures as cf
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import pytest
 
 from bot.adapters.chart_process import ChartProcess
 from bot.adapters.recap_chart import recap_png
@@ -30,9 +36,53 @@ async def test_a_chart_from_the_process_is_the_picture_drawn_here_and_the_proces
     assert not charts.running
 
 
-async def test_charts_drawn_at_once_all_arrive_and_close_waits_for_the_process() -> None:
+async def test_charts_drawn_at_once_all_arrive_and_close_stops_the_process() -> None:
     charts = ChartProcess()
     pngs = await asyncio.gather(*(charts.png(CARD) for _ in range(3)))
     assert len(set(pngs)) == 1
     await charts.close()
     assert not charts.running
+
+
+class HeldPool(cf.Executor):
+    """An executor whose results the test sets by hand; notes whether it was shut down."""
+
+    def __init__(self) -> None:
+        self.futures: list[cf.Future[Any]] = []
+        self.shut = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        self.futures.append(future)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.shut = True
+
+
+async def test_a_stale_failure_does_not_stop_the_process_a_later_chart_started() -> None:
+    pools: list[HeldPool] = []
+
+    def start() -> HeldPool:
+        pools.append(HeldPool())
+        return pools[-1]
+
+    charts = ChartProcess(start=start)
+    a, b = (asyncio.create_task(charts.png(CARD)) for _ in range(2))
+    await asyncio.sleep(0)  # both queued in the first process
+    first = pools[0]
+    first.futures[0].set_exception(BrokenProcessPool("the chart process was killed"))
+    with pytest.raises(BrokenProcessPool):
+        await a
+    assert first.shut and not charts.running
+    c = asyncio.create_task(charts.png(CARD))  # another team's recap starts a new process
+    await asyncio.sleep(0)
+    second = pools[1]
+    first.futures[1].set_exception(BrokenProcessPool("the chart process was killed"))
+    with pytest.raises(BrokenProcessPool):
+        await b  # the old process's second casualty must not stop the new one
+    assert not second.shut and charts.running
+    second.futures[0].set_result(b"png")
+    assert await c == b"png"
+    await charts.close()
+    assert second.shut

@@ -14,7 +14,7 @@ entry also expires after TTL: a board read there is at most that old.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +23,7 @@ from cachetools import TTLCache
 from bot.core.events import ChannelRef, Tenant
 from bot.core.messages import LeaderRow
 from bot.core.model import CourseProgress, PersonTotals, Team
+from bot.core.stamped_cache import StampedCache
 
 #: How old a cached board may be when another instance scored the round.
 TTL = timedelta(seconds=60)
@@ -38,6 +39,13 @@ RankKey = tuple[int, str, str]
 TotalsKey = tuple[str, str, str]
 
 
+class Missing:
+    """Not cached (a cached rank may itself be None: the person is not on the board)."""
+
+
+MISSING = Missing()
+
+
 @dataclass(frozen=True, slots=True)
 class StatsExtras:
     """A person's practice (answered, correct), course progress and achievement codes (earliest first)."""
@@ -47,13 +55,29 @@ class StatsExtras:
     achievements: tuple[str, ...]
 
 
+def _team(key: BoardKey | RankKey) -> tuple[Hashable, ...]:
+    return (("team", key[0]),)
+
+
+def _workspace(key: TotalsKey) -> tuple[Hashable, ...]:
+    return (("workspace", key[0], key[1]),)
+
+
+def _person(key: TotalsKey) -> tuple[Hashable, ...]:
+    return (("workspace", key[0], key[1]), ("person", *key))
+
+
 class BoardCache:
+    """Forgetting a team, a workspace or a person is O(1) and safe against reads under way (stamped_cache.py)."""
+
     def __init__(self, timer: Callable[[], float]) -> None:
         seconds = TTL.total_seconds()
-        self.boards: TTLCache[BoardKey, tuple[LeaderRow, ...]] = TTLCache(BOARDS, seconds, timer=timer)
-        self.ranks: TTLCache[RankKey, LeaderRow | None] = TTLCache(RANKS, seconds, timer=timer)
-        self.totals: TTLCache[TotalsKey, PersonTotals] = TTLCache(TOTALS, seconds, timer=timer)
-        self.extras: TTLCache[TotalsKey, StatsExtras] = TTLCache(EXTRAS, seconds, timer=timer)
+        self.boards: StampedCache[BoardKey, tuple[LeaderRow, ...]] = StampedCache(
+            BOARDS, seconds, timer, _team
+        )
+        self.ranks: StampedCache[RankKey, LeaderRow | None] = StampedCache(RANKS, seconds, timer, _team)
+        self.totals: StampedCache[TotalsKey, PersonTotals] = StampedCache(TOTALS, seconds, timer, _workspace)
+        self.extras: StampedCache[TotalsKey, StatsExtras] = StampedCache(EXTRAS, seconds, timer, _person)
         #: Team channels → their team (name and zone for board titles and periods); dropped by `setup`.
         self.teams: TTLCache[ChannelRef, Team] = TTLCache(TEAMS, seconds, timer=timer)
         self._team_of_tenant: dict[int, Tenant] = {}
@@ -63,23 +87,21 @@ class BoardCache:
 
     def forget_team(self, team_id: int) -> None:
         """A round of the team was scored: its boards, its members' ranks and their workspace's totals go."""
-        for board in [k for k in self.boards if k[0] == team_id]:
-            self.boards.pop(board, None)
-        for rank in [k for k in self.ranks if k[0] == team_id]:
-            self.ranks.pop(rank, None)
+        self.boards.forget(("team", team_id))
+        self.ranks.forget(("team", team_id))
         tenant = self._team_of_tenant.get(team_id)
         if tenant is not None:
             self.forget_tenant(tenant, boards=False)
 
     def forget_person(self, tenant: Tenant, user_id: str) -> None:
         """Their practice, course progress or achievements changed."""
-        self.extras.pop((tenant.platform, tenant.workspace_id, user_id), None)
+        self.extras.forget(("person", tenant.platform, tenant.workspace_id, user_id))
 
     def forget_tenant(self, tenant: Tenant, boards: bool = True) -> None:
         """Totals and stats of the workspace's people (and, after a person is forgotten, every board of it)."""
-        for cache in (self.totals, self.extras):
-            for key in [k for k in cache if k[:2] == (tenant.platform, tenant.workspace_id)]:
-                cache.pop(key, None)
+        group = ("workspace", tenant.platform, tenant.workspace_id)
+        self.totals.forget(group)
+        self.extras.forget(group)
         if boards:
             for team_id in [t for t, ten in self._team_of_tenant.items() if ten == tenant]:
                 self.forget_team(team_id)

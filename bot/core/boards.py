@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.achievements import title
-from bot.core.board_cache import BoardCache, StatsExtras
+from bot.core.board_cache import MISSING, BoardCache, Missing, StatsExtras
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import ChannelRef, Tenant, UserRef
 from bot.core.leaderboard import TITLES, Period, leader_rows, period_key, rank_teams
@@ -64,16 +64,16 @@ class Boards:
         """One team's board for a period in its own zone, with the caller's own row when they are on it."""
         key = period_key(period, local_date(now, team.settings.timezone))
         self.cache.note_team(team.id, team.channel.tenant)
-        rows = self.cache.boards.get((team.id, key, size))
+        boards, ranks = self.cache.boards, self.cache.ranks
+        board_key, rank_key = (team.id, key, size), (team.id, key, user_id)
+        rows = boards.get(board_key, None)
         if rows is None:
-            rows = self.cache.boards[(team.id, key, size)] = leader_rows(
-                await self.repo.top_scores(team.id, key, size)
-            )
-        rank_key = (team.id, key, user_id)
-        if rank_key in self.cache.ranks:
-            me = self.cache.ranks[rank_key]
-        else:
-            me = self.cache.ranks[rank_key] = await self._my_row(team.id, key, user_id)
+            stamp = boards.stamp(board_key)  # taken before the read: a reveal meanwhile makes it stale
+            rows = boards.put(board_key, leader_rows(await self.repo.top_scores(team.id, key, size)), stamp)
+        me = ranks.get(rank_key, MISSING)
+        if isinstance(me, Missing):
+            stamp = ranks.stamp(rank_key)
+            me = ranks.put(rank_key, await self._my_row(team.id, key, user_id), stamp)
         return LeaderboardCard(f"{team.name} — {TITLES[period]}", period.value, rows, me)
 
     async def _my_row(self, team_id: int, key: str, user_id: str) -> LeaderRow | None:
@@ -82,9 +82,10 @@ class Boards:
 
     async def _totals(self, tenant: Tenant, user_id: str) -> PersonTotals:
         key = (tenant.platform, tenant.workspace_id, user_id)
-        totals = self.cache.totals.get(key)
+        totals = self.cache.totals.get(key, None)
         if totals is None:
-            totals = self.cache.totals[key] = await self.repo.person_totals(tenant, user_id)
+            stamp = self.cache.totals.stamp(key)
+            totals = self.cache.totals.put(key, await self.repo.person_totals(tenant, user_id), stamp)
         return totals
 
     async def team_ranking(self, tenant: Tenant, now: datetime) -> Card:
@@ -134,14 +135,16 @@ class Boards:
 
     async def _extras(self, user: UserRef) -> StatsExtras:
         key = (user.platform, user.workspace_id, user.user_id)
-        extras = self.cache.extras.get(key)
+        extras = self.cache.extras.get(key, None)
         if extras is None:
+            stamp = self.cache.extras.stamp(key)
             earned = await self.repo.achievements_of(user.tenant, user.user_id)
-            extras = self.cache.extras[key] = StatsExtras(
+            found = StatsExtras(
                 await self.repo.practice_totals(user),
                 await self.repo.course_progress(user),
                 tuple(dict.fromkeys(e.code for e in earned)),
             )
+            extras = self.cache.extras.put(key, found, stamp)
         return extras
 
     async def home(self, user: UserRef, now: datetime) -> HomeCard:

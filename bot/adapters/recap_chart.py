@@ -2,8 +2,8 @@
 
 matplotlib on its headless Agg backend, with an explicit Figure (no pyplot global state), so charts can be
 drawn from several tasks or threads without a display and without leaking figures. matplotlib is imported when
-the first chart is drawn, not when the adapters load: it is about 30 MB of the process, and a bot whose teams
-have recaps off, or that was restarted since the last recap, never needs it (docs/benchmarks.md, `memory`).
+the first chart is drawn, not on import: the bot draws in a helper process (chart_process.py) and never loads
+it itself; the console and the tests draw here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 
 from bot.core.messages import RecapCard
 
-#: matplotlib is not documented as thread-safe: adapters draw in a worker thread, one chart at a time.
+#: matplotlib is not documented as thread-safe: one chart at a time in a process.
 _DRAWING = threading.Lock()
 ORANGE = "#FF9900"  # AWS orange
 NAVY = "#232F3E"

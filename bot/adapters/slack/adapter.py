@@ -284,10 +284,11 @@ class SlackAdapter:
         return routes
 
     async def _http_dispatch(self, request: web.Request) -> web.Response:
-        if self._gate is not None:
-            refused = await self._gate.check(request)
-            if refused is not None:
-                return refused
+        if self._gate is None:  # never: HTTP mode requires the signing secret; and bolt does not verify
+            return web.Response(status=503, text="Slack HTTP mode is not configured")
+        refused = await self._gate.check(request)
+        if refused is not None:
+            return refused
         bolt_request = await to_bolt_request(request)
         async with self.listeners.gate.admitted_request():  # a burst is answered in order (gate.py)
             bolt_response = await self.app.async_dispatch(bolt_request)

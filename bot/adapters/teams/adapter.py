@@ -135,6 +135,7 @@ class TeamsAdapter:
     async def start(self, sink: EventSink) -> None:
         """Nothing to connect: Teams calls us. Ready once the sink is set."""
         self._sink = sink
+        self._rest.sessions.reopen()
         log.info("Teams adapter started; messaging endpoint %s", ROUTE, extra={"platform": t.PLATFORM})
 
     @property

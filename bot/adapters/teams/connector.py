@@ -134,10 +134,10 @@ class TeamsRest:
         token = await provider.get_access_token(self._graph, [f"{self._graph}/.default"])
 
         async def call() -> Any:
-            session = self.sessions.graph()
-            async with session.get(
-                f"{self._graph}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"}
-            ) as r:
+            async with (
+                self.sessions.graph() as session,
+                session.get(f"{self._graph}/v1.0/{path}", headers={"Authorization": f"Bearer {token}"}) as r,
+            ):
                 r.raise_for_status()
                 return await r.json()
 

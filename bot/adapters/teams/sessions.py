@@ -22,16 +22,22 @@ class TeamsSessions:
         self._timeout = timeout
         self._services: dict[str, aiohttp.ClientSession] = {}
         self._graph: aiohttp.ClientSession | None = None
+        #: After `close()` (the adapter stopped; a turn may still be finishing): one session per call.
+        self._closed = False
 
     @property
     def open_sessions(self) -> int:
         return len(self._services) + (self._graph is not None)
 
+    def reopen(self) -> None:
+        """The adapter (re)started: keep connections again."""
+        self._closed = False
+
     @asynccontextmanager
     async def service(self, endpoint: str) -> AsyncIterator[aiohttp.ClientSession]:
         """The session for a Bot Connector endpoint (its URL with a trailing slash)."""
         session = self._services.get(endpoint)
-        if session is None and len(self._services) < SERVICE_URLS:
+        if session is None and len(self._services) < SERVICE_URLS and not self._closed:
             session = self._services[endpoint] = aiohttp.ClientSession(
                 base_url=endpoint, timeout=self._timeout
             )
@@ -41,12 +47,18 @@ class TeamsSessions:
         async with aiohttp.ClientSession(base_url=endpoint, timeout=self._timeout) as once:
             yield once
 
-    def graph(self) -> aiohttp.ClientSession:
-        if self._graph is None:
+    @asynccontextmanager
+    async def graph(self) -> AsyncIterator[aiohttp.ClientSession]:
+        if self._graph is None and not self._closed:
             self._graph = aiohttp.ClientSession(timeout=self._timeout)
-        return self._graph
+        if self._graph is not None:
+            yield self._graph
+            return
+        async with aiohttp.ClientSession(timeout=self._timeout) as once:
+            yield once
 
     async def close(self) -> None:
+        self._closed = True
         sessions = [*self._services.values(), *([self._graph] if self._graph else [])]
         self._services, self._graph = {}, None
         for session in sessions:

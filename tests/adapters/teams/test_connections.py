@@ -51,3 +51,18 @@ async def test_service_urls_past_the_limit_get_a_session_of_their_own_closed_aft
         assert again is first
     await kept.close()
     assert first.closed and kept.open_sessions == 0
+
+
+async def test_calls_after_the_stop_get_a_session_each_and_leave_nothing_open() -> None:
+    kept = sessions.TeamsSessions(aiohttp.ClientTimeout(total=5))
+    async with kept.service("https://smba.example/amer/") as first, kept.graph() as graph:
+        pass
+    await kept.close()  # the adapter stopped; a turn still under way makes one more call
+    async with kept.service("https://smba.example/amer/") as late, kept.graph() as late_graph:
+        assert late is not first and late_graph is not graph
+    assert late.closed and late_graph.closed and kept.open_sessions == 0
+    kept.reopen()
+    async with kept.service("https://smba.example/amer/") as again:
+        pass
+    assert not again.closed and kept.open_sessions == 1
+    await kept.close()

@@ -25,7 +25,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.client import web_client
 from bot.app import Application
 from bot.config import Settings
-from bot.event_loop import serve
 from bot.heap import frozen_startup_heap
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
@@ -87,13 +86,11 @@ def main() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
     profile = os.environ.get("BENCH_PROFILE")  # a directory: each worker writes <dir>/<mode>-<pid>.prof
-    # The app serves as `respbot run` does (uvloop, bot/event_loop.py); bare bolt as bolt's docs run it.
-    run, work = (serve, _app(settings)) if mode == "app" else (asyncio.run, _bare(settings))
     if not profile:
-        run(work)
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
         return
     with cProfile.Profile() as profiler:
-        run(work)
+        asyncio.run(_app(settings) if mode == "app" else _bare(settings))
     profiler.dump_stats(f"{profile}/{mode}-{os.getpid()}.prof")
 
 

@@ -29,7 +29,6 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.engine import Engine
 from bot.core.messages import RecapCard, TopicAccuracy
-from bot.event_loop import serve as run_on_best_loop
 from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
@@ -100,7 +99,7 @@ def _sample_recap() -> RecapCard:
 def main() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
-    run_on_best_loop(serve(settings, datetime.fromisoformat(sys.argv[1])))  # as `respbot run` does
+    asyncio.run(serve(settings, datetime.fromisoformat(sys.argv[1])))
 
 
 if __name__ == "__main__":

@@ -88,7 +88,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _demo(settings, 5, seed, None, None, db)
     from bot.app import run_bot
     from bot.config import platform_problem
-    from bot.event_loop import serve
     from bot.logging_setup import register_secrets, secret_values
 
     problem = platform_problem(settings)
@@ -96,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"respbot: could not start: {problem}", file=sys.stderr)
         return 1
     register_secrets(secret_values(settings))
-    return serve(run_bot(settings))  # on uvloop where installed (event_loop.py)
+    return asyncio.run(run_bot(settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

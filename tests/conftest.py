@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.core.ports import Repository
-from bot.event_loop import new_loop_policy
 from storage.sqlite import SqliteRepository
 
 # Property tests: a few hundred examples in the default run, thousands with HYPOTHESIS_PROFILE=slow
@@ -23,12 +21,6 @@ settings.register_profile(
     "slow", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-
-def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]]:
-    """Every async test runs on the loop `respbot run` serves on (uvloop where installed; bot/event_loop.py)."""
-    return {"served": new_loop_policy().new_event_loop}
-
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"

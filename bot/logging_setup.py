@@ -91,6 +91,23 @@ class JsonFormatter(logging.Formatter):
         return scrub(json.dumps(entry, default=str))
 
 
+#: Loggers of libraries that decide whether to build a debug line from the logger's *own* level
+#: (`logger.level <= DEBUG`) rather than its effective one; unset (0), that test always passes, so slack_sdk
+#: formatted every Web API call's and every response_url reply's body and headers into a string the handler
+#: then dropped, and slack-bolt a line per middleware per request. Pinned to the root's level here.
+LEVEL_GUARDED = ("slack_bolt", "slack_sdk.web.async_base_client", "slack_sdk.socket_mode.aiohttp")
+#: The response_url client's debug lines print the URL, which lets anyone post as the app for 30 minutes:
+#: kept at INFO even when the bot logs at DEBUG.
+NEVER_DEBUG = ("slack_sdk.webhook.async_client",)
+
+
+def pin_library_levels(level: int) -> None:
+    for name in LEVEL_GUARDED:
+        logging.getLogger(name).setLevel(level)
+    for name in NEVER_DEBUG:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
 class RetryChatter(logging.Filter):
     """slack_sdk logs every retry it makes at INFO and discord.py every 429 it waits out at WARNING. A
     retry that works is not an error, and one that doesn't is logged once by the bot with its tenant and
@@ -125,4 +142,5 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    pin_library_levels(root.level)
     return handler

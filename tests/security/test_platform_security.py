@@ -167,9 +167,11 @@ def every_log_line() -> Iterator[io.StringIO]:
 
 
 def configure_logging_reset() -> None:
-    from bot.logging_setup import register_secrets
+    from bot.logging_setup import LEVEL_GUARDED, NEVER_DEBUG, register_secrets
 
     register_secrets(())
+    for name in (*LEVEL_GUARDED, *NEVER_DEBUG):
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def test_secret_values_come_from_every_secret_setting_and_the_database_url() -> None:
@@ -258,6 +260,46 @@ async def test_slack_failures_leak_no_secret(db: Repository, every_log_line: io.
     assert "failed" in log and "invalid_auth" in log  # the failures were logged …
     assert leaks(log) == [], [line for line in log.splitlines() if leaks(line)][:3]  # … without a secret
     assert leaks("\n".join(errors)) == [], errors
+
+
+def test_library_debug_lines_are_not_built_when_the_bot_logs_at_info() -> None:
+    """slack_sdk and slack-bolt build a debug line (a whole request body, for slack_sdk) whenever
+    `logger.level <= DEBUG` on their own logger, which an unset level passes."""
+    from bot.logging_setup import LEVEL_GUARDED, NEVER_DEBUG
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO", stream=io.StringIO())
+        for name in (*LEVEL_GUARDED, *NEVER_DEBUG):
+            assert not logging.getLogger(name).level <= logging.DEBUG, name  # the libraries' own test
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        configure_logging_reset()
+
+
+async def test_response_urls_are_not_logged_even_at_debug(
+    db: Repository, every_log_line: io.StringIO
+) -> None:
+    """A response_url lets whoever holds it post as the app for 30 minutes, and slack_sdk's webhook client
+    prints it (and the reply) in its debug lines: that logger stays at INFO when the bot logs at DEBUG."""
+    fake = await FakeSlack().start()
+    try:
+        ws = populate(fake)
+        world = await build_world(fake, db, "http", slack_settings(fake, "http", slack_bot_token=ws.token))
+        try:
+            payload = fake.slash_command(TEAM, "UANN", CHANNEL, "help")
+            rid = str(payload["response_url"]).rsplit("/", 1)[-1]
+            await fake.deliver("slash_commands", payload)
+            await fake.wait_until(lambda: bool(fake.responses_to(rid)))
+        finally:
+            await close_world(world)
+    finally:
+        await fake.stop()
+    log = every_log_line.getvalue()
+    assert "slack_sdk.web" in log  # slack_sdk's other debug lines do reach the log at DEBUG …
+    assert rid not in log  # … but not the response_url
 
 
 async def test_discord_failures_leak_no_secret(db: Repository, every_log_line: io.StringIO) -> None:

@@ -102,6 +102,11 @@ def test_bolt_records_that_carry_a_request_are_withheld() -> None:
         ("command=%2Fresponsibility&text=help", FORM, True),
         ('payload={"type": "block_actions"}', FORM, True),
         ('{"type": "event_callback"}', JSON, True),
+        ("ssl_check=1&token=x", FORM, True),  # Slack's SSL check
+        ("token=x&team_id=T1&command=", FORM, True),  # the field is there, even if empty
+        ("text=help&user_id=U1", FORM, False),  # a form, but no command
+        ("payload=%7B%7D&payload=%7B%7D", FORM, False),  # two payloads
+        ("commands=%2Fresponsibility", FORM, False),  # a name that only starts like one
         *[(body, content_type, False) for body, content_type in MALFORMED],
     ],
 )

@@ -3,7 +3,7 @@
 2,000 signed `/responsibility leaderboard` requests (quick: 500) per burst, 50 in flight at a time (a closed
 loop: each of 50 senders sends its next request when the previous one is acknowledged), after 100 (quick: 50)
 unmeasured warm-up requests, form-encoded and signed (v0 HMAC) as Slack sends them. Three bot processes
-(`bench/ack_worker.py`) run side by side and get their bursts interleaved, three times (quick: once); medians
+(`bench/ack_worker.py`) run side by side and get their bursts interleaved, five times (quick: once); medians
 of the per-burst figures are reported:
 
 - **app**: the production `Application` with a bot token (one workspace, 500 members; quick: 125), a SQLite
@@ -11,14 +11,15 @@ of the per-burst figures are reported:
 - **oauth**: the same `Application` in OAuth mode: 50 workspaces (quick: 10) installed in its Repository,
   each with a team of 10 members (quick: 12) and the same five rounds; requests cycle through the workspaces,
   so bolt's authorize looks an installation up before every ack;
-- **bare**: a bare bolt `AsyncApp` on the same server stack whose listener acks and then replies a fixed text on
-  the response_url (one shared HTTP session) — the least any app that answers a command must do.
+- **bare**: a bare bolt `AsyncApp` on the same server stack whose listener answers with a fixed text in its ack
+  (Slack's immediate response) — the least any app that answers a command must do.
 
 FakeSlack, in this process, is the Web API (`users.info`, `auth.test`) and the response_url. Every request must
-be acknowledged with 200 and answered on its response_url, or the benchmark fails. The rows:
-`ack` (p99 to the HTTP 200, and p50 against bare bolt's), `reply` (request → reply on response_url, and CPU
-per command against bare bolt's, from /proc — robust to a noisy machine), `oauth_ack` (ack p99 in OAuth mode
-against the single-workspace app's in the same run).
+be acknowledged with 200 and answered — in its ack, or on its response_url when the answer was not ready within
+`bot/adapters/slack/ack_reply.IN_ACK_WITHIN` — or the benchmark fails. The rows: `ack` (p99 to the HTTP 200,
+and p50 against bare bolt's), `reply` (request → the reply, in the ack or on response_url, and CPU per command
+against bare bolt's, from /proc — robust to a noisy machine), `oauth_ack` (ack p99 in OAuth mode against the
+single-workspace app's in the same run).
 
 `BENCH_COMMAND=stats` (or `help`, …) makes the load send that command instead of `leaderboard`, to compare
 CPU per command across commands (docs/benchmarks.md); the rows are defined with `leaderboard`.
@@ -68,7 +69,7 @@ class Sizes:
 
     @classmethod
     def of(cls, quick: bool) -> Sizes:
-        return cls(500, 50, 1, 125, 10, 12) if quick else cls(2_000, 100, 3, 500, 50, 10)
+        return cls(500, 50, 1, 125, 10, 12) if quick else cls(2_000, 100, 5, 500, 50, 10)
 
 
 @dataclass
@@ -158,6 +159,12 @@ def _cpu_ms(m: Measurement, label: str) -> float:
     return statistics.median(b.cpu / m.sizes.total for b in m.runs[label]) * 1000
 
 
+def _cpu_ratio(m: Measurement, label: str) -> float:
+    """The median over reps of the worker's CPU over bare bolt's in the same rep: the two bursts run seconds
+    apart, so a machine that is busier for a while (other tenants) weighs on both sides of each ratio."""
+    return statistics.median(a.cpu / b.cpu for a, b in zip(m.runs[label], m.runs["bare"], strict=True))
+
+
 def _head(m: Measurement) -> str:
     s = m.sizes
     return f"{s.total} requests, {CONCURRENCY} in flight, median of {s.reps}"
@@ -180,12 +187,13 @@ async def run_reply(quick: bool) -> Result:
     m = await measure(quick)
     r50, r99 = _ms(m.runs["app"], 0.5, True), _ms(m.runs["app"], 0.99, True)
     b50, b99 = _ms(m.runs["bare"], 0.5, True), _ms(m.runs["bare"], 0.99, True)
-    cpu, bare_cpu = _cpu_ms(m, "app"), _cpu_ms(m, "bare")
+    cpu, bare_cpu, ratio = _cpu_ms(m, "app"), _cpu_ms(m, "bare"), _cpu_ratio(m, "app")
     return Result(
-        "reply", round(r99, 1), "ms p99 request → reply", round(b99, 1), round(cpu / bare_cpu, 2), REPLY.of(quick),
-        r99 <= 500 and cpu <= 2 * bare_cpu,
-        f"{_head(m)}; reply on response_url p50 {r50:.0f} ms, p99 {r99:.0f} ms (bare bolt p50 {b50:.0f} ms, "
-        f"p99 {b99:.0f} ms); worker CPU per command {cpu:.2f} ms (bare bolt {bare_cpu:.2f} ms); ratio = CPU ratio",
+        "reply", round(r99, 1), "ms p99 request → reply", round(b99, 1), round(ratio, 2), REPLY.of(quick),
+        r99 <= 500 and ratio <= 2,
+        f"{_head(m)}; reply p50 {r50:.0f} ms, p99 {r99:.0f} ms (bare bolt p50 {b50:.0f} ms, "
+        f"p99 {b99:.0f} ms); worker CPU per command {cpu:.2f} ms (bare bolt {bare_cpu:.2f} ms); ratio = CPU "
+        f"ratio, the median of each rep's",
     )  # fmt: skip
 
 

@@ -3,8 +3,10 @@
 `python -m bench.ack_worker app`: the production composition root (`Application`: SQLite repository, engine,
 SlackAdapter in HTTP mode mounted on our aiohttp server, /metrics, scheduler), configured from the
 environment exactly as `respbot run` is. `python -m bench.ack_worker bare`: the baseline — a bare bolt
-`AsyncApp` whose only listener acks and replies a fixed text on the response_url (through one shared HTTP
-session), on the same server stack (`bot/http_server.py`) with the same client and signature checks. Either prints `PORT <n>` once listening and stops cleanly when stdin closes.
+`AsyncApp` whose only listener replies a fixed text in its ack (Slack's immediate response: one HTTP exchange
+per command, as the bot's own answers when they are ready in time), on the same server stack
+(`bot/http_server.py`) with the same client and bolt's own signature check. Either prints `PORT <n>` once
+listening and stops cleanly when stdin closes.
 """
 
 from __future__ import annotations
@@ -13,14 +15,12 @@ import asyncio
 import cProfile
 import os
 import sys
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.client import web_client
 from bot.app import Application
@@ -58,11 +58,8 @@ async def _bare(settings: Settings) -> None:
     )
 
     @bolt.command("/responsibility")
-    async def ack_and_reply(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        await AsyncWebhookClient(str(body["response_url"]), session=session).send(
-            text="ok", response_type="ephemeral", replace_original=False
-        )
+    async def reply_in_the_ack(ack: AsyncAck) -> None:
+        await ack(text="ok", response_type="ephemeral")
 
     async def dispatch(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))

@@ -59,6 +59,9 @@ class SlackDelivery(SlackSocketMode):
             self.http_deliveries.append((kind, resp.status, elapsed))
             if elapsed > ACK_DEADLINE:
                 self.late_acks.append(f"http:{kind}")
+            if resp.status == 200 and text:
+                self.note_immediate_response(kind, payload, _ack_message(text, resp.content_type))
+                await self._touch()
             return resp.status, text
 
     async def deliver(self, kind: str, payload: dict[str, Any], retry: int = 0) -> None:
@@ -235,3 +238,13 @@ class SlackDelivery(SlackSocketMode):
         if status != 200:
             raise RuntimeError(f"the bot answered {status}: {text[:200]}")
         return json.loads(text) if text.strip() else {}
+
+
+def _ack_message(text: str, content_type: str) -> dict[str, Any]:
+    """What Slack makes of a non-empty ack body: a JSON message when it is sent as JSON, else the text."""
+    if content_type == "application/json":
+        message = json.loads(text)
+        if not isinstance(message, dict):
+            raise ValueError(f"an ack's JSON body must be an object, got {text[:80]!r}")
+        return message
+    return {"text": text}

@@ -118,13 +118,15 @@ class Call:
 
 @dataclass
 class Response:
-    """A POST to a response_url (what `respond()` sends)."""
+    """A message answering a slash command or a button: POSTed to its response_url (what `respond()` sends),
+    or, for a slash command, sent as the body of its ack (Slack's "immediate response")."""
 
     rid: str
     team_id: str
     user_id: str
     channel_id: str
     body: dict[str, Any]
+    via: str = "response_url"  # or "ack"
 
     @property
     def text(self) -> str:

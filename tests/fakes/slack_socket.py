@@ -78,6 +78,8 @@ class SlackSocketMode(SlackState):
             raise
         envelope.acked_at = time.monotonic()
         envelope.ack_payload = ack
+        self.note_immediate_response(kind, payload, ack)
+        await self._touch()
         return ack
 
     async def disconnect_socket(self, reason: str = "refresh_requested") -> None:

@@ -63,6 +63,17 @@ class SlackState:
     def api_url(self) -> str:
         return f"{self.url}/api/"
 
+    def note_immediate_response(self, kind: str, payload: dict[str, Any], message: dict[str, Any]) -> None:
+        """A slash command's ack that carries a message: Slack shows it to the person (ephemeral unless
+        `response_type` says in_channel), as it would a POST to the command's response_url. An empty ack is
+        only an acknowledgement; other kinds' ack bodies are not messages."""
+        if kind != "slash_commands" or not (message.get("text") or message.get("blocks")):
+            return
+        rid = str(payload.get("response_url", "")).rsplit("/", 1)[-1]
+        context = self._response_urls.get(rid)
+        if context is not None:
+            self.responses.append(Response(rid, *context, body=message, via="ack"))
+
     async def _touch(self) -> None:
         async with self._changed:
             self._changed.notify_all()

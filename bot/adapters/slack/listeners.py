@@ -1,5 +1,7 @@
-"""slack-bolt listeners: ack at once (Slack's 3-second deadline), translate the payload (translate.py), hand
-the event to the engine, and send the engine's private reply back (response_url, or a DM from a DM/App Home).
+"""slack-bolt listeners: translate the payload (translate.py), hand the event to the engine, and send the
+engine's private reply back. A slash command's answer goes in its ack when it is ready within half a second
+(ack_reply.py), else on its response_url; buttons ack at once and reply on the response_url, or by DM from a
+DM or App Home.
 
 Replies on response_url go through the process's shared HTTP session (respond.py), not bolt's `respond`."""
 
@@ -19,6 +21,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.adapters.slack import forms
 from bot.adapters.slack import translate as t
+from bot.adapters.slack.ack_reply import IN_ACK_WITHIN, AckDeadline
 from bot.adapters.slack.authorize import forget_workspace
 from bot.adapters.slack.blocks import render
 from bot.adapters.slack.directory import WorkspaceDirectory
@@ -37,6 +40,7 @@ COMMAND = "/responsibility"
 #: Event ids already handled (Slack re-sends an event it thinks we missed).
 SEEN_EVENTS = 5000
 _OUR_ACTIONS = re.compile(rf"^{t.ACTION_PREFIX}:")
+SORRY = "Sorry — something went wrong on our side. Please try again."
 
 Deliver = Callable[[Event], Awaitable[Sequence[Card]]]
 
@@ -59,6 +63,8 @@ class SlackListeners:
         self.deliver = deliver
         self._seen: LRUCache[str, bool] = LRUCache(SEEN_EVENTS)
         self.gate = ListenerGate()
+        #: How long a command's answer may take and still go in its ack (ack_reply.py); None acks at once.
+        self.in_ack_within: float | None = IN_ACK_WITHIN
 
     def register(self, app: AsyncApp) -> None:
         gated, event = self._gated, self._gated_event
@@ -106,21 +112,28 @@ class SlackListeners:
         return SessionRespond(context.response_url, self.directory.session)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()  # first, always: Slack's 3-second deadline
         workspace = t.workspace_of(body)
         respond = self.respond(context)
         if str(body.get("text") or "").strip().lower() == "suggest" and body.get("trigger_id"):
+            await ack()
             await self._open_form(workspace, body, respond)
             return
+        acked = AckDeadline(ack, self.in_ack_within)  # the answer rides the ack if it is ready in time
         try:
             person = await self.directory.person(workspace, str(body.get("user_id", "")))
             cards = await self.deliver(t.command_event(body, person, self.clock.now()))
+            if len(cards) == 1 and not isinstance(cards[0], FileCard):
+                message = render(cards[0])
+                if await acked.with_message(message.text, message.blocks):
+                    return
+            await acked.empty()
             await self.reply_privately(workspace, person.user_id, cards, respond)
         except Exception:
             log.exception("answering a slash command failed", extra={"tenant": workspace})
-            await respond(
-                text="Sorry — something went wrong on our side. Please try again.", response_type="ephemeral"
-            )
+            if not await acked.with_message(SORRY):
+                await respond(text=SORRY, response_type="ephemeral")
+        finally:
+            await acked.empty()  # whatever happened, the request is acknowledged
 
     async def _open_form(self, workspace: str, body: dict[str, Any], respond: SessionRespond) -> None:
         """`suggest` alone opens the form; the trigger id is good for 3 seconds, so this comes first."""

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import os
+import select
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +91,34 @@ async def test_a_stale_failure_does_not_stop_the_process_a_later_chart_started()
     assert await c == b"png"
     await charts.close()
     assert second.shut
+
+
+#: A bot process that starts the chart worker, writes its pid to argv[1], and is killed with SIGKILL (no
+#: cleanup runs).
+KILLED_BOT = """
+import os, pathlib, signal, sys
+from bot.adapters.chart_process import worker_pool
+pool = worker_pool()
+pathlib.Path(sys.argv[1]).write_text(str(pool.submit(os.getpid).result(timeout=60)))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waits for the worker through a Linux pidfd")
+async def test_the_chart_process_exits_when_the_bot_is_killed(tmp_path: Path) -> None:
+    """A bot killed with SIGKILL runs no cleanup; its chart worker must still go, not linger for good."""
+    said = tmp_path / "worker.pid"
+    bot = await asyncio.create_subprocess_exec(sys.executable, "-c", KILLED_BOT, str(said))
+    assert await asyncio.wait_for(bot.wait(), 60) == -signal.SIGKILL
+    worker = int(said.read_text())
+    try:
+        fd = os.pidfd_open(worker)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        readable, _, _ = await asyncio.to_thread(select.select, [fd], [], [], 30)  # readable once it exits
+    finally:
+        os.close(fd)
+    if not readable:
+        os.kill(worker, signal.SIGKILL)  # don't leave it behind, then fail
+    assert readable, "the chart worker outlived the killed bot"

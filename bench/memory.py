@@ -59,12 +59,14 @@ IN_FLIGHT = 16  # reactions per platform under way at once
 
 
 def status(pid: int) -> dict[str, int]:
-    """VmRSS / VmHWM (bytes) of a process, as the kernel reports them."""
+    """VmRSS / VmHWM (bytes) of a process, as the kernel reports them, and VmRSS's two parts: RssAnon (what the
+    process allocated) and RssFile (pages of its libraries mapped in — how many depends on the kernel and its
+    page cache, so this part can differ between machines running the same code)."""
     out: dict[str, int] = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as fh:
         for line in fh:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0]) * 1024
     return out
 
@@ -335,6 +337,8 @@ async def run(quick: bool) -> Result:
                 after_reveal = bot.memory()
                 charted = await bot.ask("chart")  # a recap chart: drawn in the chart process, not here
                 final = bot.memory()
+                await bot.ask("lookup")  # after the peak is read: shown beside the row, not in it
+                looked_up = bot.memory()
             finally:
                 await bot.stop()
     finally:
@@ -353,7 +357,9 @@ async def run(quick: bool) -> Result:
         f"connected {after_connect['VmRSS'] / MB:.0f} MB, after posting {after_post['VmRSS'] / MB:.0f} MB, "
         f"after {slack_live + discord_live} live answers with receipts ({stored} more stored directly) "
         f"{after_answers['VmRSS'] / MB:.0f} MB, after revealing {after_reveal['VmRSS'] / MB:.0f} MB, after a "
-        f"recap chart ({charted.get('bytes', 0) // 1024} KB PNG, drawn out of process) {final['VmRSS'] / MB:.0f} MB",
+        f"recap chart ({charted.get('bytes', 0) // 1024} KB PNG, drawn out of process) {final['VmRSS'] / MB:.0f} MB "
+        f"(anonymous {final['RssAnon'] / MB:.0f} MB, libraries' file pages {final['RssFile'] / MB:.0f} MB); "
+        f"the first lookup (its index) adds {(looked_up['VmRSS'] - final['VmRSS']) / MB:.1f} MB",
     )  # fmt: skip
 
 

@@ -6,7 +6,9 @@ routes and /metrics), on a manual clock set to START instead of the system clock
 command a line, answering each with one JSON line on stdout:
 
 - `connect`: start every adapter (Slack Socket Mode, the Discord gateway) and wait until they are ready;
-- `tick ISO-INSTANT`: set the clock and run one scheduler tick (what the Scheduler does every TICK_SECONDS).
+- `tick ISO-INSTANT`: set the clock and run one scheduler tick (what the Scheduler does every TICK_SECONDS);
+- `chart`: draw one recap chart (in the chart process); `lookup`: answer one lookup question (the first one
+  builds the lookup index).
 
 It stops cleanly when stdin closes. The parent reads this process's memory from /proc/<pid>/status, so the
 worker never measures itself.
@@ -33,6 +35,7 @@ from bot.http_server import HttpServer, build_app
 from bot.logging_setup import configure_logging, secret_values
 from bot.metrics import CONTENT_TYPE_LATEST, PrometheusTelemetry
 from content.loader import load_bundle
+from content.lookup import index_for
 from storage import open_repository
 
 
@@ -82,6 +85,8 @@ async def serve(settings: Settings, start: datetime) -> None:
                 _say(stage="tick", **asdict(report))
             elif command[0] == "chart":  # a recap chart, drawn as the adapters draw it (chart_process.py)
                 _say(stage="chart", bytes=len(await CHARTS.png(_sample_recap())))
+            elif command[0] == "lookup":  # the first `lookup` builds its index (content/lookup.py)
+                _say(stage="lookup", found=index_for(content).lookup("who patches the guest OS on EC2").found)
     finally:
         await CHARTS.close()
         for adapter in reversed(started):

@@ -95,7 +95,7 @@ class JsonFormatter(logging.Formatter):
 #: (`logger.level <= DEBUG`) rather than its effective one; unset (0), that test always passes, so slack_sdk
 #: formatted every Web API call's and every response_url reply's body and headers into a string the handler
 #: then dropped, and slack-bolt a line per middleware per request. Pinned to the root's level here.
-LEVEL_GUARDED = ("slack_bolt", "slack_sdk.web.async_base_client", "slack_sdk.socket_mode.aiohttp")
+LEVEL_GUARDED = ("slack_bolt", "slack_sdk.web.async_base_client")
 #: The response_url client's debug lines print the URL, which lets anyone post as the app for 30 minutes:
 #: kept at INFO even when the bot logs at DEBUG.
 NEVER_DEBUG = ("slack_sdk.webhook.async_client",)

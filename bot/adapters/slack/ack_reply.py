@@ -44,7 +44,11 @@ class AckDeadline:
         if self.sent:
             return False
         self.sent = True
-        await self._ack(text=text, blocks=blocks, response_type="ephemeral")
+        try:
+            await self._ack(text=text, blocks=blocks, response_type="ephemeral")
+        except BaseException:
+            self.sent = False  # not acknowledged: the caller's apology, or `empty()`, still can be
+            raise
         return True
 
     async def empty(self) -> None:

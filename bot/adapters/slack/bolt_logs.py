@@ -15,10 +15,11 @@ WIRING_NOTES = (
 
 
 class WithholdRequestBodies(logging.Filter):
-    """On slack-bolt's loggers: a record that would print a request (its body, token, response_url) keeps
-    only its first words, so nothing the platform sent is logged verbatim."""
+    """On slack-bolt's loggers: a record that would print a request (its body, token, response_url) or, in
+    Socket Mode at DEBUG, an ack carrying a person's answer keeps only its first words, so nothing the platform
+    sent or a person was told is logged verbatim."""
 
-    MARKERS = ("body:", "token=", "response_url", "payload=", '"token"')
+    MARKERS = ("body:", "token=", "response_url", "payload=", '"token"', '"payload"')
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

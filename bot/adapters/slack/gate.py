@@ -13,6 +13,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 #: Listeners at work at once: enough to overlap their waits (Web API, database), few enough to finish in order.
 #: Above the 50 people who type a command together when a reveal lands: at 32, the last 18 of them waited
@@ -21,6 +22,21 @@ from contextlib import asynccontextmanager
 LIMIT = 64
 #: Longest a request waits for room before it is dispatched anyway (Slack drops an ack after 3 s).
 PATIENCE = 1.0
+
+
+class _Admission:
+    """One admitted request, counted in `ListenerGate.admitted` until its listener starts work (or the
+    dispatch returns, for a request no listener took)."""
+
+    __slots__ = ("counted",)
+
+    def __init__(self) -> None:
+        self.counted = True
+
+
+#: The admission of the request being dispatched: bolt starts its listener as a task, which copies the context,
+#: so `working()` finds the admission it takes over.
+_ADMISSION: ContextVar[_Admission | None] = ContextVar("slack_admission", default=None)
 
 
 class ListenerGate:
@@ -45,11 +61,19 @@ class ListenerGate:
             self.admitted += 1
         else:
             await self._wait()
+        admission = _Admission()
+        reset = _ADMISSION.set(admission)
         try:
             yield
         finally:
-            self.admitted -= 1
+            _ADMISSION.reset(reset)
+            self._release(admission)
             self._wake()
+
+    def _release(self, admission: _Admission) -> None:
+        if admission.counted:
+            admission.counted = False
+            self.admitted -= 1
 
     async def _wait(self) -> None:
         loop = asyncio.get_running_loop()
@@ -70,7 +94,12 @@ class ListenerGate:
 
     @asynccontextmanager
     async def working(self) -> AsyncIterator[None]:
-        """Around a listener's whole body (its ack included, so it counts before the dispatch returns)."""
+        """Around a listener's whole body. Its request's admission becomes this work: a slash command is acked
+        when its answer is ready (ack_reply.py), so the dispatch returns only then, and counting the request
+        in both `admitted` and `busy` meanwhile would let half as many listeners work."""
+        admission = _ADMISSION.get()
+        if admission is not None:
+            self._release(admission)
         self.busy += 1
         try:
             yield

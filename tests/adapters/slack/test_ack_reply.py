@@ -59,6 +59,24 @@ async def test_a_failure_inside_the_answer_is_apologised_for_in_the_ack(
     assert any("answering a slash command failed" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_failure_after_the_deadline_is_apologised_for_on_the_response_url(world: SlackWorld) -> None:
+    world.adapter.listeners.in_ack_within = 0.01
+    release = asyncio.Event()
+
+    async def broken_late(event: Event) -> Sequence[Card]:
+        await release.wait()
+        raise RuntimeError("the engine fell over after the ack")
+
+    world.adapter.listeners.deliver = broken_late
+    payload = world.fake.slash_command(TEAM, "UANN", CHANNEL, "leaderboard")
+    rid = str(payload["response_url"]).rsplit("/", 1)[-1]
+    await asyncio.wait_for(world.fake.deliver("slash_commands", payload), 5)  # acked empty meanwhile
+    release.set()
+    await world.fake.wait_until(lambda: bool(world.fake.responses_to(rid)))
+    (reply,) = world.fake.responses_to(rid)
+    assert reply.via == "response_url" and "went wrong on our side" in reply.text
+
+
 class RecordingAck:
     """bolt's `ack` as the listener sees it: records what each call carried."""
 
@@ -86,6 +104,24 @@ async def test_a_message_in_time_is_the_only_ack() -> None:
     assert await acked.with_message("hello", [{"type": "section"}])  # before the loop ran the timer
     await acked.empty()
     assert ack.calls == [{"text": "hello", "blocks": [{"type": "section"}], "response_type": "ephemeral"}]
+
+
+async def test_an_ack_that_fails_with_the_message_can_still_be_sent() -> None:
+    """The message could not be acked (say it would not encode): the request is not left unacknowledged."""
+    ack = RecordingAck()
+    real = ack.__call__
+
+    async def refuses_messages(**kwargs: Any) -> None:
+        if "text" in kwargs and kwargs["text"] == "unencodable":
+            raise TypeError("Object of type bytes is not JSON serializable")
+        await real(**kwargs)
+
+    acked = AckDeadline(refuses_messages, 60)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        await acked.with_message("unencodable")
+    assert await acked.with_message("Sorry")  # the listener's apology goes in the ack instead
+    await acked.empty()
+    assert ack.calls == [{"text": "Sorry", "blocks": None, "response_type": "ephemeral"}]
 
 
 async def test_none_acks_at_once() -> None:

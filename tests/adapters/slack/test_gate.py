@@ -61,3 +61,30 @@ async def test_a_request_past_its_patience_is_dispatched_anyway() -> None:
     hold.set()
     await busy
     assert gate.busy == 0 and gate.admitted == 0
+
+
+async def test_a_listener_whose_ack_waits_for_its_work_counts_once() -> None:
+    """A slash command is acked when its answer is ready, so its dispatch lasts as long as its listener: the
+    request must count once (as work), or a finished listener would free no room while its dispatch returns."""
+    gate = ListenerGate(limit=2, patience=60)
+    started = {i: asyncio.Event() for i in range(3)}
+    release = {i: asyncio.Event() for i in range(3)}
+
+    async def listener(i: int) -> None:
+        async with gate.working():
+            started[i].set()
+            await release[i].wait()
+
+    async def request(i: int) -> None:
+        async with gate.admitted_request():  # bolt: the listener is a task; the dispatch returns with the ack
+            await asyncio.create_task(listener(i))
+
+    tasks = [asyncio.create_task(request(i)) for i in range(3)]
+    await asyncio.wait_for(asyncio.gather(started[0].wait(), started[1].wait()), 5)
+    assert (gate.busy, gate.admitted) == (2, 0) and not started[2].is_set()  # the third waits for room
+    release[0].set()
+    await asyncio.wait_for(started[2].wait(), 5)  # one listener done: one more at work
+    for i in (1, 2):
+        release[i].set()
+    await asyncio.gather(*tasks)
+    assert (gate.busy, gate.admitted) == (0, 0)

@@ -277,6 +277,38 @@ class Bot:
             await proc.wait()
 
 
+async def _teams(
+    path: str, fs: FakeSlack, fd: FakeDiscord, n_slack: int, n_discord: int, guilds: int, members: int
+) -> dict[ChannelRef, list[str]]:
+    """The Slack workspaces (installed in the bot's database), channels and people; the Discord guilds and
+    members; and every team's history (`populate`). Returns each team channel's people."""
+    repo = await SqliteRepository.open(path)
+    try:
+        store = RepositoryInstallationStore(repo)
+        people: dict[ChannelRef, list[str]] = {}
+        for i in range(n_slack):
+            team_id, channel_id = f"T{i // CHANNELS_PER_WORKSPACE:04d}", f"C{i:05d}"
+            if team_id not in fs.workspaces:
+                ws = fs.add_workspace(team_id, f"acme-{team_id.lower()}")
+                await store.async_save(Installation(
+                    app_id="A0FAKEAPP", team_id=team_id, team_name=ws.name, bot_token=ws.token,
+                    bot_id=ws.bot_id, bot_user_id=ws.bot_user_id, bot_scopes=list(SCOPES), user_id="UADMIN"))  # fmt: skip
+            fs.add_channel(team_id, channel_id, f"cloud-team-{i}")
+            uids = [f"U{i:05d}{m:03d}" for m in range(members)]
+            for m, uid in enumerate(uids):
+                fs.add_user(team_id, uid, f"Member {m}")
+            people[ChannelRef("slack", team_id, channel_id)] = uids
+        for i in range(guilds):
+            guild = fd.add_guild(f"server {i}", channels=("aws-study", "general", "random"))
+            if i < n_discord:
+                channel = ChannelRef("discord", str(guild.id), str(next(iter(guild.channels))))
+                people[channel] = [str(fd.add_member(guild, f"member{m}").id) for m in range(members)]
+        await populate(repo, people)
+    finally:
+        await repo.close()
+    return people
+
+
 async def run(quick: bool) -> Result:
     teams, members = (100, 100) if quick else (1_000, 100)
     live = members // LIVE_SHARE
@@ -288,30 +320,7 @@ async def run(quick: bool) -> Result:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
             path = str(Path(tmp) / "memory.db")
-            repo = await SqliteRepository.open(path)
-            try:
-                store = RepositoryInstallationStore(repo)
-                people: dict[ChannelRef, list[str]] = {}
-                for i in range(n_slack):
-                    team_id, channel_id = f"T{i // CHANNELS_PER_WORKSPACE:04d}", f"C{i:05d}"
-                    if team_id not in fs.workspaces:
-                        ws = fs.add_workspace(team_id, f"acme-{team_id.lower()}")
-                        await store.async_save(Installation(
-                            app_id="A0FAKEAPP", team_id=team_id, team_name=ws.name, bot_token=ws.token,
-                            bot_id=ws.bot_id, bot_user_id=ws.bot_user_id, bot_scopes=list(SCOPES), user_id="UADMIN"))  # fmt: skip
-                    fs.add_channel(team_id, channel_id, f"cloud-team-{i}")
-                    uids = [f"U{i:05d}{m:03d}" for m in range(members)]
-                    for m, uid in enumerate(uids):
-                        fs.add_user(team_id, uid, f"Member {m}")
-                    people[ChannelRef("slack", team_id, channel_id)] = uids
-                for i in range(guilds):
-                    guild = fd.add_guild(f"server {i}", channels=("aws-study", "general", "random"))
-                    if i < n_discord:
-                        channel = ChannelRef("discord", str(guild.id), str(next(iter(guild.channels))))
-                        people[channel] = [str(fd.add_member(guild, f"member{m}").id) for m in range(members)]
-                await populate(repo, people)
-            finally:
-                await repo.close()
+            people = await _teams(path, fs, fd, n_slack, n_discord, guilds, members)
             env = {
                 k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "DATABASE_"))
             }

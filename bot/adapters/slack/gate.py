@@ -17,8 +17,8 @@ from contextvars import ContextVar
 
 #: Listeners at work at once: enough to overlap their waits (Web API, database), few enough to finish in order.
 #: Above the 50 people who type a command together when a reveal lands: at 32, the last 18 of them waited
-#: for others' replies before their own ack, and those waits were the ack benchmark's p99 (53 → 38 ms
-#: for those requests at 64). The gate is for bursts beyond what a team produces, not for an ordinary one.
+#: for others' replies before their own ack, and those waits were the ack benchmark's p99 (53–76 ms, against
+#: a steady 35–45 ms). The gate is for bursts beyond what a team produces, not for an ordinary one.
 LIMIT = 64
 #: Longest a request waits for room before it is dispatched anyway (Slack drops an ack after 3 s).
 PATIENCE = 1.0

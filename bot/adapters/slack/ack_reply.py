@@ -29,9 +29,15 @@ class AckDeadline:
         self._ack = ack
         self.sent = False
         self._late: asyncio.Task[Any] | None = None  # the empty ack sent at the deadline (kept referenced)
-        self._timer = asyncio.get_running_loop().call_later(within or 0, self._ack_empty)
+        self._timer: asyncio.TimerHandle | None = None
         if within is None:
             self._ack_empty()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(within, self._ack_empty)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
     def _ack_empty(self) -> None:
         if not self.sent:
@@ -40,7 +46,7 @@ class AckDeadline:
 
     async def with_message(self, text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
         """True when the message went in the ack; False when the deadline had passed (reply elsewhere)."""
-        self._timer.cancel()
+        self._stop_timer()
         if self.sent:
             return False
         self.sent = True
@@ -53,7 +59,7 @@ class AckDeadline:
 
     async def empty(self) -> None:
         """Acknowledge without a message, unless that was done already."""
-        self._timer.cancel()
+        self._stop_timer()
         if not self.sent:
             self.sent = True
             await self._ack()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
+
 from bot.adapters.engagement_text import recap_lines, reminder_text, season_lines
 from bot.adapters.slack.translate import PARTY_REACTION, action_id
 from bot.core import messages as m
@@ -277,9 +279,24 @@ def _reveal(card: m.RevealCard) -> SlackMessage:
     return message(f"The answer: {right.label}. {card.explanation}", blocks)
 
 
+#: A board's rows are one tuple, cached by the core until the next reveal (bot/core/boards.py), that everyone
+#: asking for the board gets; their sections are built once per tuple. Keyed by the tuple's identity (hashing
+#: its rows would cost as much as rendering them); each entry holds its tuple, so the id can't be reused.
+_BOARD_SECTIONS: LRUCache[int, tuple[tuple[m.LeaderRow, ...], tuple[Block, ...]]] = LRUCache(256)
+
+
+def _board_sections(rows: tuple[m.LeaderRow, ...]) -> tuple[Block, ...]:
+    cached = _BOARD_SECTIONS.get(id(rows))
+    if cached is not None:
+        return cached[1]
+    lines = [_row(r) for r in rows] or ["No points in this period yet — answer today's scenario!"]
+    built = tuple(sections("\n".join(lines)))
+    _BOARD_SECTIONS[id(rows)] = (rows, built)
+    return built
+
+
 def _leaderboard(card: m.LeaderboardCard) -> list[Block]:
-    lines = [_row(r) for r in card.rows] or ["No points in this period yet — answer today's scenario!"]
-    blocks = [header(card.title), *sections("\n".join(lines))]
+    blocks = [header(card.title), *_board_sections(card.rows)]
     if card.me is not None and all(r.user_id != card.me.user_id for r in card.rows):
         blocks.append(context(f"You: {_row(card.me)}"))
     return blocks

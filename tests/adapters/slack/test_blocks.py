@@ -176,3 +176,24 @@ def test_button_values_and_actions_survive_rendering() -> None:
 def test_any_text_reply_fits(text: str, title: str, labels: list[str]) -> None:
     card = TextReply(text, title, tuple(Button(label, "quiz", label) for label in labels))
     check(b.render(card))
+
+
+def test_a_cached_boards_rows_are_rendered_once_and_a_new_board_afresh() -> None:
+    """The core hands everyone the same rows tuple until the next reveal; a new tuple is a new board."""
+    shared = rows(3, "Ada")
+    first = b.render(LeaderboardCard("Team", "week", shared, LeaderRow(9, "U9", "Me", 1, 1, 0)))
+    second = b.render(LeaderboardCard("Team", "week", shared, None))
+    assert first.blocks[1] is second.blocks[1] and "1. Ada0" in first.blocks[1]["text"]["text"]
+    assert first.blocks[-1] != second.blocks[-1]  # the caller's own line is never shared
+    after_reveal = b.render(LeaderboardCard("Team", "week", rows(3, "Bob"), None))
+    assert "1. Bob0" in after_reveal.blocks[1]["text"]["text"]
+    assert "Ada" not in str(after_reveal.blocks)
+
+
+def test_a_board_dropped_by_the_core_is_never_mistaken_for_a_new_one() -> None:
+    """The cache keeps each tuple it keyed by id alive: CPython gives a freed tuple's address to the next tuple
+    of its size, which would otherwise show a new board with the old one's text."""
+    old, new = rows(2, "Old"), rows(2, "New")
+    b.render(LeaderboardCard("Team", "week", (old[0], old[1]), None))  # the tuple is dropped right after
+    fresh = b.render(LeaderboardCard("Team", "week", (new[0], new[1]), None))
+    assert "New0" in fresh.blocks[1]["text"]["text"]

@@ -213,7 +213,7 @@ class Lookup:
                 weight = 1.0 if svc == GENERAL else SPECIFIC_WEIGHT
             if grams and scores[i] > 0:
                 weight *= 1 + PHRASE_BONUS * min(2, len(grams & self._phrases[i]))
-            hits.append(Hit(entry, float(scores[i]) * weight, i))
+            hits.append(Hit(entry, scores[i] * weight, i))
         hits.sort(key=lambda h: -h.score)
         return hits
 

@@ -31,10 +31,10 @@ class TermIndex:
         df = Counter(t for d in self.doc_terms for t in d)
         self._idf = {t: math.log(1 + (self.size - n + 0.5) / (n + 0.5)) for t, n in df.items()}
         self.max_idf = math.log(1 + (self.size - 0.5) / 1.5)
-        average = sum(len(d) for d in docs) / self.size if docs else 0.0
+        average = sum(len(d) for d in docs) / self.size if any(docs) else 1.0  # all empty: no postings anyway
         postings: dict[str, tuple[array[int], array[float]]] = {}
         for position, doc in enumerate(docs):
-            norm = K1 * (1 - B + B * len(doc) / average) if average else K1
+            norm = K1 * (1 - B + B * len(doc) / average)
             for term, tf in Counter(doc).items():
                 ids, scores = postings.setdefault(term, (array("i"), array("d")))
                 ids.append(position)

@@ -39,7 +39,7 @@ class SeeAlsoIndex:
         if self._index is None or not query:
             return ()
         scores = self._index.scores(query)
-        order = sorted(range(len(self._items)), key=lambda i: -float(scores[i]))
+        order = sorted(range(len(self._items)), key=lambda i: -scores[i])
         found: list[SeeAlso] = []
         for i in order[:20]:
             item, item_service, item_party = self._items[i]

@@ -21,6 +21,7 @@ from bot.core.messages import (
 from bot.core.model import PersonTotals, Team
 from bot.core.onboarding import Onboarding
 from bot.core.ports import Repository
+from bot.core.rank_reads import RankReads
 from bot.core.schedule_math import local_date
 
 
@@ -31,6 +32,7 @@ class Boards:
         timer = clock or SystemClock()
         # Scores change only when a round is scored: the RevealService calls `forget_team` then.
         self.cache = BoardCache(lambda: timer.now().timestamp())
+        self.ranks = RankReads(repo)  # people asking at the same moment share one read (rank_reads.py)
 
     def forget_team(self, team: Team) -> None:
         """A round of the team was scored: its boards, and its workspace's totals and stats (known by the
@@ -77,7 +79,7 @@ class Boards:
         return LeaderboardCard(f"{team.name} — {TITLES[period]}", period.value, rows, me)
 
     async def _my_row(self, team_id: int, key: str, user_id: str) -> LeaderRow | None:
-        mine = await self.repo.rank_of(team_id, key, user_id)
+        mine = await self.ranks.rank_of(team_id, key, user_id)
         return leader_rows([mine[1]], mine[0])[0] if mine else None
 
     async def _totals(self, tenant: Tenant, user_id: str) -> PersonTotals:

@@ -5,6 +5,7 @@ Ranks come from (points, accuracy) buckets, so a rank never needs a count over e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,22 @@ async def rebuild_buckets(tx: Database, team_id: int, period: str) -> None:
     )
 
 
+# One read for several people's ranks. Members ahead of each = the buckets with more points or equal points
+# and better accuracy (a few hundred rows at most), plus those in the same bucket ahead on the last tie-breaks.
+_RANKS = (
+    "SELECT m.user_id, m.display_name, m.points, m.answered, m.correct, m.first_answer_at, "
+    "(SELECT COALESCE(SUM(b.members), 0) FROM score_buckets b WHERE b.team_id = m.team_id "
+    "AND b.period = m.period AND (b.points > m.points OR (b.points = m.points AND b.acc_bp > m.acc_bp))"
+    ") AS more, "
+    "(SELECT COUNT(*) FROM member_scores o WHERE o.team_id = m.team_id AND o.period = m.period "
+    "AND o.points = m.points AND o.acc_bp = m.acc_bp AND (o.first_answer_at < m.first_answer_at "
+    "OR (o.first_answer_at = m.first_answer_at AND o.user_id < m.user_id))) AS tied_ahead "
+    "FROM member_scores m WHERE m.team_id = $1 AND m.period = $2 AND m.user_id {people}"
+)
+_RANKS_SQLITE = _RANKS.format(people="IN (SELECT j.value FROM json_each($3) AS j)")
+_RANKS_POSTGRES = _RANKS.format(people="= ANY(CAST($3 AS TEXT[]))")
+
+
 class ScoreQueries(SqlStore):
     """ScoreStore over SQL."""
 
@@ -41,24 +58,21 @@ class ScoreQueries(SqlStore):
         return [to_score(r) for r in rows]
 
     async def rank_of(self, team_id: int, period: str, user_id: str) -> tuple[int, ScoreRow] | None:
-        # One round trip. Members ahead = the buckets with more points or equal points and better accuracy
-        # (a few hundred rows at most), plus those in my own bucket ahead on the last tie-breaks.
-        row = await self.db.fetchrow(
-            "SELECT m.user_id, m.display_name, m.points, m.answered, m.correct, m.first_answer_at, "
-            "(SELECT COALESCE(SUM(b.members), 0) FROM score_buckets b WHERE b.team_id = m.team_id "
-            "AND b.period = m.period AND (b.points > m.points OR (b.points = m.points AND b.acc_bp > m.acc_bp))"
-            ") AS more, "
-            "(SELECT COUNT(*) FROM member_scores o WHERE o.team_id = m.team_id AND o.period = m.period "
-            "AND o.points = m.points AND o.acc_bp = m.acc_bp AND (o.first_answer_at < m.first_answer_at "
-            "OR (o.first_answer_at = m.first_answer_at AND o.user_id < m.user_id))) AS tied_ahead "
-            "FROM member_scores m WHERE m.team_id = $1 AND m.period = $2 AND m.user_id = $3",
-            team_id,
-            period,
-            user_id,
-        )
-        if row is None:
-            return None
-        return int(row["more"]) + int(row["tied_ahead"]) + 1, to_score(row)
+        return (await self.ranks_of(team_id, period, [user_id])).get(user_id)
+
+    async def ranks_of(
+        self, team_id: int, period: str, user_ids: Sequence[str]
+    ) -> dict[str, tuple[int, ScoreRow]]:
+        if not user_ids:
+            return {}
+        # The people travel as one parameter, so each engine prepares one statement whatever their number.
+        people: object
+        if self.engine == "postgres":
+            statement, people = _RANKS_POSTGRES, list(user_ids)
+        else:
+            statement, people = _RANKS_SQLITE, json.dumps(list(user_ids))
+        rows = await self.db.fetch(statement, team_id, period, people)
+        return {r["user_id"]: (int(r["more"]) + int(r["tied_ahead"]) + 1, to_score(r)) for r in rows}
 
     async def team_periods(self, tenant: Tenant, periods: Sequence[str]) -> list[tuple[str, TeamPeriod]]:
         if not periods:

@@ -4,6 +4,7 @@ process cannot see (another instance) shows within the cache's TTL. Fake clock t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.core.board_cache import TTL
@@ -46,6 +47,31 @@ async def test_a_reveal_refreshes_the_cached_board_and_totals_at_once(sqlite_rep
     assert (await h.tick()).revealed == 1
     assert await _board(h) == [("ann", 10), ("bob", 10)]
     assert await _points(h, "bob") == 10
+
+
+async def test_people_asking_together_right_after_a_reveal_share_one_rank_read(
+    sqlite_repo: Repository,
+) -> None:
+    """The reveal makes every cached rank of the team stale; the people who then ask at once each get their
+    own row from one read of their ranks (rank_reads.py), not one read each."""
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    people = [f"p{i:02d}" for i in range(12)]
+    for uid in people:
+        await _answer_right(h, uid)
+    await h.run_until(MONDAY.replace(hour=13, minute=30))
+    before = h.engine.boards.ranks.queries
+    cards = await asyncio.gather(*(h.command("leaderboard week", uid=uid, admin=False) for uid in people))
+    mine = []
+    for uid, (card,) in zip(people, cards, strict=True):
+        assert isinstance(card, LeaderboardCard) and card.me is not None
+        mine.append((uid, card.me.user_id, card.me.rank))
+    assert mine == [
+        (uid, uid, rank) for rank, uid in enumerate(people, start=1)
+    ]  # same points: first answer first
+    # Each asks while others' reads are under way, so the reads group up: one read each would be 12.
+    assert 1 <= h.engine.boards.ranks.queries - before < len(people) // 2
 
 
 async def test_forgetting_a_person_drops_them_at_once_and_other_changes_show_within_the_ttl(

@@ -244,6 +244,13 @@ async def test_rank_matches_a_full_sort_with_ties(repo: Repository) -> None:
         uid = expected[position][2]
         rank = await repo.rank_of(team_id, "all", uid)
         assert rank is not None and rank[0] == position + 1, uid
+    # Several people in one read (rank_reads.py): each their own rank and row; no score, no entry.
+    positions = (299, 0, 150, 1, 57)
+    ranks = await repo.ranks_of(team_id, "all", [expected[p][2] for p in positions] + ["nobody"])
+    assert {uid: (r[0], r[1].points) for uid, r in ranks.items()} == {
+        expected[p][2]: (p + 1, expected[p][4]) for p in positions
+    }
+    assert await repo.ranks_of(team_id, "all", []) == {}
 
 
 async def test_late_answers_lessons_and_teams_of_a_person(repo: Repository) -> None:

@@ -6,7 +6,7 @@ Baseline: a straightforward GROUP BY over every stored answer, returning the ide
 
 The note adds the moment after a reveal, when every cached rank of the team is stale and 50 people ask for
 their board at once: their 50 ranks read together through `RankReads` (one query, bot/core/rank_reads.py)
-against 50 separate reads, alternated, the same ranks checked.
+against 50 separate reads, one after the other in each of 20 reps, the same ranks checked.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from bot.core.ports.answer_batch import AnswerBatchStore, AnswerRow
 
@@ -32,8 +33,9 @@ class AnswerBatcher:
         """Store one answer with whatever else arrives now; True if it is the person's first answer."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((row, done))
-        if self._flusher is None:
+        if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
+            self._flusher.add_done_callback(self._flusher_ended)
         return await done
 
     async def _flush(self) -> None:
@@ -43,6 +45,12 @@ class AnswerBatcher:
                 batch, self._pending = self._pending[: self.limit], self._pending[self.limit :]
                 await self._write(batch)
         finally:
+            self._flusher_ended(asyncio.current_task())
+
+    def _flusher_ended(self, flusher: asyncio.Future[Any] | None) -> None:
+        """At the end of a flush, and as its done-callback: a flusher cancelled before it ever ran never
+        reached its `finally`, and its callers must not wait forever (nor later answers)."""
+        if flusher is not None and self._flusher is flusher:
             self._flusher = None
             rest, self._pending = self._pending, []  # only if the task itself was cancelled
             _fail(rest, RuntimeError("stopped before the answer was stored"))

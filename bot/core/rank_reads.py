@@ -11,6 +11,8 @@ that came in during the previous one; a lone request is read at once. No timer, 
 from __future__ import annotations
 
 import asyncio
+import functools
+from typing import Any
 
 from bot.core.model import ScoreRow
 from bot.core.ports.storage.scores import ScoreStore
@@ -35,8 +37,10 @@ class RankReads:
         board = (team_id, period)
         found: asyncio.Future[Rank | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(board, {}).setdefault(user_id, []).append(found)
-        if board not in self._readers:
-            self._readers[board] = asyncio.create_task(self._read(board))
+        reader = self._readers.get(board)
+        if reader is None or reader.done():
+            reader = self._readers[board] = asyncio.create_task(self._read(board))
+            reader.add_done_callback(functools.partial(self._reader_ended, board))
         return await found
 
     async def _read(self, board: Board) -> None:
@@ -50,8 +54,14 @@ class RankReads:
                     people = people[: self.limit]
                 await self._answer(board, people, waiting)
         finally:
+            self._reader_ended(board, asyncio.current_task())
+
+    def _reader_ended(self, board: Board, reader: asyncio.Future[Any] | None) -> None:
+        """At the end of a reader's run, and as its done-callback: a reader cancelled before it ever ran never
+        reached its `finally`, and its callers must not wait forever (nor the board's later ones)."""
+        if reader is not None and self._readers.get(board) is reader:
             del self._readers[board]
-            for futures in self._waiting.pop(board, {}).values():  # only if the task itself was cancelled
+            for futures in self._waiting.pop(board, {}).values():  # only if the reader was cancelled
                 _fail(futures, RuntimeError("stopped before the rank was read"))
 
     async def _answer(

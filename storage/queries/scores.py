@@ -66,7 +66,8 @@ class ScoreQueries(SqlStore):
     ) -> dict[str, tuple[int, ScoreRow]]:
         if not user_ids:
             return {}
-        # The people travel as one parameter, so each engine prepares one statement whatever their number.
+        # Several people travel as one parameter, so each engine prepares two statements (this one and the
+        # lone person's) whatever their number.
         people: object
         if len(user_ids) == 1:
             statement, people = _RANK_ONE, user_ids[0]

@@ -114,6 +114,19 @@ async def test_a_cancelled_flush_fails_the_waiting_callers_instead_of_hanging() 
         await waiting
 
 
+async def test_a_flush_cancelled_before_it_ever_ran_neither_hangs_its_callers_nor_later_answers() -> None:
+    store = FakeStore()
+    batcher = AnswerBatcher(store)
+    waiting = asyncio.create_task(batcher.record(row("a")))
+    await asyncio.sleep(0)  # the answer is handed over; its flush task is created but has not run yet
+    assert batcher._flusher is not None
+    batcher._flusher.cancel()
+    with pytest.raises(RuntimeError, match="stopped"):
+        await asyncio.wait_for(waiting, 5)
+    assert await asyncio.wait_for(batcher.record(row("b")), 5) is True  # a new flush for the next answer
+    assert store.calls == [["b"]]
+
+
 async def test_answers_arriving_together_through_the_engine_share_a_transaction(repo: Repository) -> None:
     """The real path on every backend: 30 people answer at once, one of them twice with different options;
     each gets the right receipt, the first answer counts, and the writes were grouped."""

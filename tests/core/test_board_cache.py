@@ -5,12 +5,13 @@ process cannot see (another instance) shows within the cache's TTL. Fake clock t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.core.board_cache import TTL
 from bot.core.command_runner import help_reply
 from bot.core.messages import LeaderboardCard, PracticeCard, StatsCard
-from bot.core.model import Earned
+from bot.core.model import Earned, ScoreRow
 from bot.core.ports import Repository
 from tests.core.test_day_cycle import setup_team
 from tests.fakes.harness import Harness
@@ -72,6 +73,49 @@ async def test_people_asking_together_right_after_a_reveal_share_one_rank_read(
     ]  # same points: first answer first
     # Each asks while others' reads are under way, so the reads group up: one read each would be 12.
     assert 1 <= h.engine.boards.ranks.queries - before < len(people) // 2
+
+
+class HeldRankReads:
+    """The repository's `ranks_of`, held after the database answered until the test releases it."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.read = asyncio.Event()
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def ranks_of(
+        self, team_id: int, period: str, user_ids: Sequence[str]
+    ) -> dict[str, tuple[int, ScoreRow]]:
+        self.calls += 1
+        ranks = await self.repo.ranks_of(team_id, period, user_ids)
+        self.read.set()
+        await self.release.wait()
+        return ranks
+
+
+async def test_a_rank_read_while_its_team_is_forgotten_is_served_once_and_never_cached(
+    sqlite_repo: Repository,
+) -> None:
+    """The stamp is taken before the rank is asked for, so a read that a reveal overtakes while it is under
+    way (here: held) is not kept; the next request reads again."""
+    h = Harness.build(sqlite_repo, MONDAY)
+    await setup_team(h)
+    await h.run_until(MONDAY.replace(hour=9, minute=30))
+    await _answer_right(h, "ann")
+    await h.run_until(MONDAY.replace(hour=13, minute=30))
+    held = HeldRankReads(sqlite_repo)
+    h.engine.boards.ranks.store = held  # type: ignore[assignment]  # the one method RankReads uses
+    asking = asyncio.ensure_future(h.command("leaderboard week", uid="ann", admin=False))
+    await asyncio.wait_for(held.read.wait(), 5)
+    team = await sqlite_repo.get_team(h.channel())
+    assert team is not None
+    h.engine.boards.forget_team(team)  # a round of the team is scored meanwhile
+    held.release.set()
+    (card,) = await asyncio.wait_for(asking, 5)
+    assert isinstance(card, LeaderboardCard) and card.me is not None and card.me.user_id == "ann"
+    await _board(h, "ann")
+    assert held.calls == 2  # read again: the overtaken read was not cached
 
 
 async def test_forgetting_a_person_drops_them_at_once_and_other_changes_show_within_the_ttl(

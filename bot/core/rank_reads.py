@@ -21,6 +21,7 @@ from bot.core.ports.storage.scores import ScoreStore
 LIMIT = 500
 
 Board = tuple[int, str]  # (team id, period key)
+STOPPED = "stopped before the rank was read"
 Rank = tuple[int, ScoreRow]
 
 
@@ -61,8 +62,7 @@ class RankReads:
         reached its `finally`, and its callers must not wait forever (nor the board's later ones)."""
         if reader is not None and self._readers.get(board) is reader:
             del self._readers[board]
-            for futures in self._waiting.pop(board, {}).values():  # only if the reader was cancelled
-                _fail(futures, RuntimeError("stopped before the rank was read"))
+            _fail(self._waiting.pop(board, {}), RuntimeError(STOPPED))  # only if the reader was cancelled
 
     async def _answer(
         self, board: Board, people: list[str], waiting: dict[str, list[asyncio.Future[Rank | None]]]
@@ -70,12 +70,10 @@ class RankReads:
         try:
             ranks = await self.store.ranks_of(board[0], board[1], people)
         except Exception as exc:
-            for futures in waiting.values():
-                _fail(futures, exc)
+            _fail(waiting, exc)
             return
         except BaseException:
-            for futures in waiting.values():
-                _fail(futures, RuntimeError("stopped before the rank was read"))
+            _fail(waiting, RuntimeError(STOPPED))
             raise
         self.queries += 1
         for person, futures in waiting.items():
@@ -84,7 +82,9 @@ class RankReads:
                     found.set_result(ranks.get(person))
 
 
-def _fail(futures: list[asyncio.Future[Rank | None]], error: Exception) -> None:
-    for found in futures:
-        if not found.done():
-            found.set_exception(error)
+def _fail(waiting: dict[str, list[asyncio.Future[Rank | None]]], error: Exception) -> None:
+    """Every caller still waiting in `waiting` gets `error`."""
+    for futures in waiting.values():
+        for found in futures:
+            if not found.done():
+                found.set_exception(error)
